@@ -1,0 +1,1 @@
+"""London health inequalities warehouse: ingestion, plan parser, quality gate and CLI."""

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh Debian machine with Python 3.11, Node 20 and npm.
+#   scripts/setup.sh          Python environment (uv, locked) + the Evidence reports' npm packages
+#   scripts/setup.sh --test   also the test tools: Spark extra, Debian's chromium (browser tests)
+#                             and a Java 17 runtime for Spark when the machine lacks one
+# Every step is idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "uv (Python package manager)"
+if ! command -v uv >/dev/null 2>&1; then
+  python3.11 -m pip install --quiet "uv>=0.5"
+fi
+uv --version >&2
+
+step "Python environment (.venv from uv.lock, Python 3.11, no Python downloads)"
+export UV_PYTHON_DOWNLOADS=never
+if [ "$want_test" = 1 ]; then
+  uv sync --frozen --python python3.11 --extra spark
+else
+  uv sync --frozen --python python3.11
+fi
+
+apt_install() {
+  # apt_install <command-to-check> <debian packages...>
+  local check=$1; shift
+  if ! command -v "$check" >/dev/null 2>&1; then
+    step "Debian packages: $*"
+    if [ ! -f /var/lib/apt/lists/lock ] || [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock)" ]; then
+      apt-get update -qq
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || {
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+  fi
+}
+
+if [ -f reports/package.json ]; then
+  step "Evidence reports (npm ci from reports/package-lock.json)"
+  if [ ! -d reports/node_modules ] || [ reports/package-lock.json -nt reports/node_modules/.package-lock.json ]; then
+    (cd reports && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+if [ "$want_test" = 1 ]; then
+  apt_install chromium chromium
+  apt_install java openjdk-17-jre-headless
+fi
+step "setup done"
