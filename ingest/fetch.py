@@ -54,9 +54,14 @@ BIG_FILE = 8 << 20  # files larger than this get running byte counts on stderr
 PROGRESS_STEP = 16 << 20
 MAX_DELAY = 60.0  # cap on one back-off wait, whatever Retry-After says
 
+# Worth another attempt: timeouts, refused/reset connections, a peer closing mid-body, a garbled stream.
 _RETRYABLE_ERRORS = (
-    httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError, httpx.DecodingError,
-)  # fmt: skip
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+    httpx.DecodingError,
+)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _manifest_lock = threading.Lock()
 
@@ -70,7 +75,8 @@ def _project_version() -> str:
         return "0.1"
 
 
-USER_AGENT = f"london-his-warehouse/{_project_version()} (London health inequalities warehouse; httpx/{httpx.__version__})"
+_PRODUCT = f"london-his-warehouse/{_project_version()}"
+USER_AGENT = f"{_PRODUCT} (London health inequalities warehouse; httpx/{httpx.__version__})"
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,8 @@ def manifest_path(cfg: Settings) -> Path:
 def read_manifest(cfg: Settings) -> list[dict]:
     """Every row of ``data/raw/manifest.csv`` in append order (all values strings; [] if none yet).
 
-    ``path`` is relative to ``data/raw`` (``<source_id>/<sha256>.<ext>``); :class:`Snapshot` gives it absolute.
+    ``path`` is relative to ``data/raw`` (``<source_id>/<sha256>.<ext>``); a :class:`Snapshot` holds it
+    absolute.
     """
     path = manifest_path(cfg)
     if not path.exists():
@@ -312,17 +319,15 @@ class _Job:
                 last_error, retry_after = str(exc), exc.retry_after
             except _RETRYABLE_ERRORS as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
-            except (_GiveUp, httpx.HTTPError, httpx.InvalidURL) as exc:
-                last_error, retried = (
-                    (str(exc) if isinstance(exc, _GiveUp) else f"{type(exc).__name__}: {exc}"),
-                    False,
-                )
+            except _GiveUp as exc:
+                last_error, retried = str(exc), False
+                break
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # bad URL, unsupported scheme, ...
+                last_error, retried = f"{type(exc).__name__}: {exc}", False
                 break
             if attempt <= retries:
                 delay = min(max(backoff * 2 ** (attempt - 1), retry_after or 0.0), MAX_DELAY)
-                _log(
-                    f"{self.source_id}: attempt {attempt} for {self.url} failed ({last_error}); retry in {delay:.1f}s"
-                )
+                _log(f"{self.source_id}: attempt {attempt} failed ({last_error}); retry in {delay:.1f}s")
                 time.sleep(delay)
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}" + ("" if retried else ", not retried")
         detail = f"download of {self.url} failed after {tries}: {last_error}"
@@ -375,17 +380,23 @@ class _Job:
                 if expected is not None and received != expected:
                     raise _Retry(f"connection dropped mid-body: received {received} of {expected} bytes")
 
-            return self.store(body(), expected, "network", validators)
+            # Progress shows "x of y" only when y (Content-Length) counts the same bytes as x.
+            total = None if response.headers.get("Content-Encoding") else expected
+            return self.store(body(), total, "network", validators)
 
     # -------------------------------------------------------------------------------------- store
 
-    def store(self, chunks: Iterable[bytes], expected: int | None, origin: str, validators: dict) -> Snapshot:
-        """Stream ``chunks`` into the cache; add a manifest row when the bytes or their validators changed."""
+    def store(self, chunks: Iterable[bytes], total: int | None, origin: str, validators: dict) -> Snapshot:
+        """Stream ``chunks`` into the cache; add a manifest row when the bytes or their validators changed.
+
+        ``total`` is the expected size, for progress only; ``validators`` are the etag/last_modified or
+        mirror_size/mirror_mtime columns of the manifest row.
+        """
         cfg, previous = self.cfg, self.previous
         folder = cfg.raw_dir / self.source_id
         folder.mkdir(parents=True, exist_ok=True)
         label = f"{self.source_id}: {PurePosixPath(urlparse(self.url).path).name}"
-        tmp, sha256, size = _write_temp(folder, chunks, label, expected)
+        tmp, sha256, size = _write_temp(folder, chunks, label, total)
         final = folder / f"{sha256}.{self.ext}"
         changed = previous is None or previous.sha256 != sha256
         created = False
@@ -415,9 +426,8 @@ class _Job:
                 final.unlink(missing_ok=True)
             raise
         state = "new" if changed else "same bytes, validators updated"
-        _log(
-            f"{self.source_id}: {self.url} -> {final.relative_to(cfg.data_dir)} ({_size(size)} from {origin}, {state})"
-        )
+        where = final.relative_to(cfg.data_dir)
+        _log(f"{self.source_id}: {self.url} -> {where} ({_size(size)} from {origin}, {state})")
         return Snapshot(self.source_id, self.url, final, sha256, size, row["retrieved_at"], origin, changed)
 
 
@@ -430,13 +440,13 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _write_temp(
-    folder: Path, chunks: Iterable[bytes], label: str, expected: int | None
+    folder: Path, chunks: Iterable[bytes], label: str, total: int | None
 ) -> tuple[Path, str, int]:
     """Write ``chunks`` to a hidden temporary file in ``folder``; (path, sha256, size). Removed on failure."""
     fd, name = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".part")
     tmp = Path(name)
     digest, size, reported = hashlib.sha256(), 0, 0
-    big = expected is None or expected > BIG_FILE
+    big = total is None or total > BIG_FILE
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
@@ -445,8 +455,8 @@ def _write_temp(
                 size += len(chunk)
                 if big and size - reported >= PROGRESS_STEP:
                     reported = size
-                    total = f" of {_size(expected)}" if expected else ""
-                    _log(f"{label}: {_size(size)}{total} so far")
+                    of = f" of {_size(total)}" if total else ""
+                    _log(f"{label}: {_size(size)}{of} so far")
             f.flush()
             os.fsync(f.fileno())
     except BaseException:

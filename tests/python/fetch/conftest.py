@@ -9,6 +9,7 @@ closes) and ``stall`` (sends nothing until the test ends, so the client's read t
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -54,7 +55,12 @@ class Origin:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     @staticmethod
-    def serve(body: bytes, etag: str | None = None, last_modified: str | None = None) -> Action:
+    def serve(
+        body: bytes, etag: str | None = None, last_modified: str | None = None, gzip_it: bool = False
+    ) -> Action:
+        """200 with ``body`` (gzip-encoded on the wire if asked), or 304 when If-None-Match matches."""
+        wire = gzip.compress(body) if gzip_it else body
+
         def act(h: BaseHTTPRequestHandler) -> None:
             if etag and h.headers.get("If-None-Match") == etag:
                 h.send_response(304)
@@ -63,13 +69,15 @@ class Origin:
                 return
             h.send_response(200)
             h.send_header("Content-Type", "text/csv")
-            h.send_header("Content-Length", str(len(body)))
+            h.send_header("Content-Length", str(len(wire)))
+            if gzip_it:
+                h.send_header("Content-Encoding", "gzip")
             if etag:
                 h.send_header("ETag", etag)
             if last_modified:
                 h.send_header("Last-Modified", last_modified)
             h.end_headers()
-            h.wfile.write(body)
+            h.wfile.write(wire)
 
         return act
 

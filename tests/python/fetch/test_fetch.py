@@ -80,6 +80,27 @@ def test_success_stores_the_exact_bytes_and_a_manifest_row(net_settings, origin,
     assert [p.name for p in snap.path.parent.iterdir()] == [snap.path.name]  # no temporary file left
 
 
+def test_gzip_transfer_encoding_stores_the_decoded_file(net_settings, origin, reception):
+    # Content-Length counts the compressed bytes on the wire; the file kept is the published one.
+    url = origin.script("/r.csv", origin.serve(reception, gzip_it=True))
+    snap = fetch(net_settings, SOURCE, url, **FAST)
+    assert snap.sha256 == hashlib.sha256(reception).hexdigest() and snap.bytes == len(reception)
+
+
+def test_big_downloads_report_bytes_so_far_on_stderr(net_settings, origin, reception, monkeypatch, capfd):
+    import ingest.fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module, "BIG_FILE", 100_000)
+    monkeypatch.setattr(fetch_module, "PROGRESS_STEP", 100_000)
+    url = origin.script("/r.csv", origin.serve(reception))
+    fetch(net_settings, SOURCE, url, **FAST)
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert 2 <= err.count("so far") <= len(reception) // 100_000  # about one line per 100 kB
+    assert f"kB of {len(reception) / 1000:.1f} kB so far" in err
+    assert err.strip().splitlines()[-1].endswith("from network, new)")
+
+
 def test_second_fetch_is_a_conditional_request_answered_304(net_settings, origin, reception, tree):
     etag = '"' + hashlib.sha256(reception).hexdigest()[:16] + '"'
     modified = "Wed, 30 Apr 2026 10:00:00 GMT"
