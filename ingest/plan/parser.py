@@ -40,7 +40,8 @@ Structure
   :data:`ORGANISATIONS` (an alias table), in order of first mention, pipe-separated; plus the body an
   introducing "Work led by <body> to:" names (it leads every bullet of that list).
 - ``recovery_mission``: London Recovery Programme missions named in the item's text
-  (:data:`MISSIONS`); if none, those named in its introducing sentence; for a nested bullet, its parent's.
+  (:data:`MISSIONS`); if none, a nested bullet takes its parent's and a top-level bullet those named
+  in the sentence introducing its list.
 
 Targets (one row per quantified or dated target; ``<commitment_id>-T<n>`` in text order)
 - A quantity is a number in digits (``2,500``, ``10``), a lower-case number word (``twenty``), or a
@@ -404,10 +405,12 @@ _PREPOSITIONS = {"in", "on", "onto", "for", "to", "into", "across", "through", "
 
 @dataclass
 class TargetSpec:
+    """A target found in a text, before it is given an id."""
+
     metric: str
-    value: float
+    target_value: float
     unit: str
-    year: int | None
+    target_year: int | None
     direction: str
     position: int
 
@@ -541,8 +544,8 @@ def _eliminations(sentence: str, deadlines: list[tuple[int, int]]) -> list[Targe
 
 
 def extract_targets(text: str) -> list[TargetSpec]:
-    """Quantified or dated targets in a commitment's clean text (rules in the module docstring)."""
-    text = _SEE_REF.sub("", text)
+    """Quantified or dated targets in a commitment's text (rules in the module docstring)."""
+    text = _SEE_REF.sub("", clean_inline(text))
     specs: list[TargetSpec] = []
     for offset, sentence in split_sentences(text):
         if _PAST.search(sentence):
@@ -884,17 +887,16 @@ class _Parser:
             c.organisations += [o for o in c.intro_leaders if o not in c.organisations]
             missions = find_missions(c.text)
             if not missions and c.kind == "action":
-                missions = c.intro_missions
-                if not missions and c.parent_id:
-                    missions = by_id[c.parent_id].recovery_mission
+                # a nested bullet is part of its parent's work; a top-level one, of its list's
+                missions = by_id[c.parent_id].recovery_mission if c.parent_id else c.intro_missions
             c.recovery_mission = missions
 
     def result(self) -> Plan:
         targets: list[Target] = []
         for c in self.commitments:
             for n, spec in enumerate(extract_targets(c.text), start=1):
-                targets.append(Target(f"{c.commitment_id}-T{n}", c.commitment_id, spec.metric, spec.value,
-                                      spec.unit, spec.year, spec.direction))
+                targets.append(Target(f"{c.commitment_id}-T{n}", c.commitment_id, spec.metric, spec.target_value,
+                                      spec.unit, spec.target_year, spec.direction))
         # Key commitments first within each aim, then actions in document order.
         order = {c.commitment_id: i for i, c in enumerate(self.commitments)}
         commitments = sorted(self.commitments, key=lambda c: (c.aim_id, c.kind != "key_commitment",

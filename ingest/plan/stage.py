@@ -3,7 +3,8 @@
 The whole document is parsed (and every structural problem raised as a :class:`HisError` naming the
 file and line) before anything is written. The four seeds are then written to temporary files beside
 their targets and renamed over them only once all four are complete, so an error leaves the previous
-seeds untouched and no temporary file behind. Files whose bytes would not change are not rewritten.
+seeds untouched (a failure while renaming rolls the renamed files back) and no temporary file behind.
+Files whose bytes would not change are not rewritten.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -50,25 +52,47 @@ def _umask() -> int:
 
 
 def write_atomically(files: dict[str, bytes], directory: Path) -> list[str]:
-    """Write every file to a temp file in ``directory``, then rename them all; returns changed names."""
+    """Replace the files in ``directory`` all together or not at all; returns the names that changed.
+
+    Every new file is first written in full to a temp file beside its target; only then are the targets
+    replaced by renames. If a rename fails, the files already replaced are restored from backups made
+    beforehand, so the seeds are never a mix of old and new. Temp files never outlive the call.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     changed = [n for n, data in files.items() if not (directory / n).is_file() or (directory / n).read_bytes() != data]
     temps: dict[str, Path] = {}
+    backups: dict[str, Path] = {}
+    replaced: list[str] = []
+
+    def scratch(name: str, kind: str) -> Path:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{kind}", dir=directory)
+        os.close(fd)
+        return Path(tmp)
+
     try:
         for name in changed:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-            temps[name] = Path(tmp)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; seeds are ordinary files
-            with os.fdopen(fd, "wb") as fh:
+            temps[name] = scratch(name, "tmp")
+            with open(temps[name], "wb") as fh:
                 fh.write(files[name])
                 fh.flush()
                 os.fsync(fh.fileno())
-        for name, tmp in temps.items():
-            os.replace(tmp, directory / name)
+            os.chmod(temps[name], 0o666 & ~_umask())  # mkstemp makes 0600; seeds are ordinary files
+        for name in changed:
+            if (directory / name).is_file():
+                backups[name] = scratch(name, "bak")
+                shutil.copy2(directory / name, backups[name])
+        for name in changed:
+            os.replace(temps[name], directory / name)
+            replaced.append(name)
     except OSError as exc:
-        raise HisError(f"could not write the plan seeds in {directory}: {exc}") from exc
+        for name in replaced:  # roll back to the previous seeds
+            if name in backups:
+                os.replace(backups[name], directory / name)
+            else:
+                (directory / name).unlink(missing_ok=True)
+        raise HisError(f"could not write the plan seeds in {directory}: {exc}; previous seeds kept") from exc
     finally:
-        for tmp in temps.values():
+        for tmp in [*temps.values(), *backups.values()]:
             tmp.unlink(missing_ok=True)
     return changed
 
