@@ -784,10 +784,10 @@ class _Parser:
         if text.endswith(":") and self.state == "objective":
             self.on_intro(lineno, text)
             return
-        if self.aim is None:
-            return  # preamble: title, contents, introduction
         if _AIM_LIKE.match(text):
             raise self.error(lineno, f"aim heading '{text}' has no ' - ' before its vision")
+        if self.aim is None:
+            return  # preamble: title, contents, introduction
         raise self.error(lineno, f"unrecognised heading '{text}' inside aim {self.aim.aim_id} "
                                  "(expected 'N. Aim - vision', 'N.M Objective' or 'Key commitment')")
 
