@@ -53,7 +53,7 @@ Targets (one row per quantified or dated target; ``<commitment_id>-T<n>`` in tex
 - Not targets: sentences reporting the past (``has/have/had`` + participle: "has delivered over
   3,600 training sessions"); years (1900-2100 without a comma) and section references ("see 3.1");
   numbers glued to a name (PM2.5, NO2, C40, COVID-19) or following a capitalised word inside a
-  sentence (Part 4) or a lower-case... capitalised number words (``Ten Ambitions``); day-month dates;
+  sentence (Part 4); capitalised number words inside titles (``Ten Ambitions``); day-month dates;
   counts of existing things (after the/their/its/his/a possessive: "the 13 pilot boroughs",
   "government's £80m"); approximate descriptions (nearly/around/about 100); durations in
   years/months/weeks/days/hours (conditions such as "four weeks' notice", not targets); a number
@@ -137,7 +137,10 @@ ORGANISATIONS: list[tuple[str, str]] = [
 
 #: canonical London Recovery Programme mission -> pattern (case-sensitive: these are names).
 MISSIONS: list[tuple[str, str]] = [
-    ("Healthy Place, Healthy Weight", r"Healthy Place,? Healthy Weight|Healthy Food,? (?:and )?Healthy Weight"),
+    (
+        "Healthy Place, Healthy Weight",
+        r"Healthy Place,? Healthy Weight|Healthy Food,? (?:and )?Healthy Weight",
+    ),
     ("Mental Health and Wellbeing", r"Mental Health and Wellbeing"),
     ("Green New Deal", r"Green New Deal"),
     ("Robust Safety Net", r"Robust Safety Net"),
@@ -155,8 +158,16 @@ DIRECTIONS = ("at_least", "at_most", "reduce_by", "reach", "eliminate")
 AIM_COLUMNS = ["aim_id", "aim_name", "aim_vision"]
 OBJECTIVE_COLUMNS = ["objective_id", "aim_id", "title"]
 COMMITMENT_COLUMNS = [
-    "commitment_id", "aim_id", "objective_id", "parent_id", "kind", "lead",
-    "organisations", "recovery_mission", "text", "source_line",
+    "commitment_id",
+    "aim_id",
+    "objective_id",
+    "parent_id",
+    "kind",
+    "lead",
+    "organisations",
+    "recovery_mission",
+    "text",
+    "source_line",
 ]
 TARGET_COLUMNS = ["target_id", "commitment_id", "metric", "target_value", "unit", "target_year", "direction"]
 
@@ -245,8 +256,16 @@ class Plan:
                 COMMITMENT_COLUMNS,
                 [
                     [
-                        c.commitment_id, s(c.aim_id), s(c.objective_id), s(c.parent_id), c.kind, c.lead,
-                        "|".join(c.organisations), "|".join(c.recovery_mission), c.text, s(c.source_line),
+                        c.commitment_id,
+                        s(c.aim_id),
+                        s(c.objective_id),
+                        s(c.parent_id),
+                        c.kind,
+                        c.lead,
+                        "|".join(c.organisations),
+                        "|".join(c.recovery_mission),
+                        c.text,
+                        s(c.source_line),
                     ]
                     for c in self.commitments
                 ],
@@ -254,7 +273,15 @@ class Plan:
             "plan_targets.csv": (
                 TARGET_COLUMNS,
                 [
-                    [t.target_id, t.commitment_id, t.metric, s(t.target_value), t.unit, s(t.target_year), t.direction]
+                    [
+                        t.target_id,
+                        t.commitment_id,
+                        t.metric,
+                        s(t.target_value),
+                        t.unit,
+                        s(t.target_year),
+                        t.direction,
+                    ]
                     for t in self.targets
                 ],
             ),
@@ -267,8 +294,27 @@ class Plan:
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_QUESTION_WORDS = {"what", "how", "why", "who", "when", "where", "which", "is", "are", "do", "does",
-                   "can", "could", "will", "would", "should", "shall", "has", "have"}
+_QUESTION_WORDS = {
+    "what",
+    "how",
+    "why",
+    "who",
+    "when",
+    "where",
+    "which",
+    "is",
+    "are",
+    "do",
+    "does",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "shall",
+    "has",
+    "have",
+}
 
 
 def strip_stray_question_mark(line: str) -> str:
@@ -327,10 +373,10 @@ def find_missions(text: str) -> list[str]:
 _PARTNERS = re.compile(
     r"led by partners|^other (?:partnership )?action\b|^other pan-london work|\bwork led by (?!the mayor)"
     r"|^through the london health and care vision",
-    re.I,
+    re.IGNORECASE,
 )
-_JOINT = re.compile(r"\bmayor and\b|\btogether\b", re.I)
-_MAYOR = re.compile(r"\bthe mayor\b.*\bwill\b|\bhe will\b", re.I)
+_JOINT = re.compile(r"\bmayor and\b|\btogether\b", re.IGNORECASE)
+_MAYOR = re.compile(r"\bthe mayor\b.*\bwill\b|\bhe will\b", re.IGNORECASE)
 
 
 def classify_lead(intro: str) -> str | None:
@@ -350,14 +396,51 @@ def classify_lead(intro: str) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
 }
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 _FRACTIONS = {"quarter": 0.25, "third": 1 / 3, "half": 0.5}
-_MONTHS = ("January February March April May June July August September October November December").split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 _QTY = re.compile(
     r"(?<![\w.\-/£])(?P<currency>£\s?)?"
@@ -373,31 +456,95 @@ _QTY = re.compile(
 )
 _YEAR = r"(?:19|20)\d\d"
 _DEADLINE = re.compile(
-    r"\bby\s+(?:the\s+end\s+of\s+)?(?:(?:early|late|mid|spring|summer|autumn|winter|" + "|".join(_MONTHS) + r")\s+)?"
+    r"\bby\s+(?:the\s+end\s+of\s+)?(?:(?:early|late|mid|spring|summer|autumn|winter|"
+    + "|".join(_MONTHS)
+    + r")\s+)?"
     r"(?P<y1>" + _YEAR + r")(?:\s*[/\u2013-]\s*(?P<y2>\d{2}(?:\d{2})?))?(?!\d)"
     r"|\b(?:for|in|during)\s+(?P<p1>" + _YEAR + r")\s*[/\u2013-]\s*(?P<p2>\d{2}(?:\d{2})?)(?!\d)",
-    re.I,
+    re.IGNORECASE,
 )
 _PAST = re.compile(
     r"\b(?:has|have|had)\s+(?:already\s+)?(?:been\s+)?"
     r"(?:[a-z]+ed|done|given|run|made|built|seen|won|met|grown|taught|spent|brought|led|set)\b",
-    re.I,
+    re.IGNORECASE,
 )
-_SEE_REF = re.compile(r"\(\s*see(?:\s+also)?\b[^)]*\)", re.I)
+_SEE_REF = re.compile(r"\(\s*see(?:\s+also)?\b[^)]*\)", re.IGNORECASE)
 _CUE = re.compile(
     r"(?P<cue>no\s+more\s+than|up\s+to|at\s+least|more\s+than|over|an\s+additional|additional|a\s+further"
     r"|a\s+target\s+of|target\s+of|targeting)\s+(?:the\s+|a\s+|an\s+)?$",
-    re.I,
+    re.IGNORECASE,
 )
 _DETERMINERS = {"the", "their", "its", "his", "her", "our", "this", "these", "those", "your", "my"}
 _APPROX = {"nearly", "almost", "around", "approximately", "about", "some", "roughly", "circa"}
-_DURATIONS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
-              "year's", "years'", "week's", "weeks'", "day's", "days'", "hours'", "months'"}
-_FUNCTION_WORDS = {"to", "in", "on", "onto", "for", "from", "across", "through", "by", "of", "at", "with",
-                   "into", "within", "who", "which", "that", "whilst", "while", "so", "as", "per", "a",
-                   "an", "the", "than", "each", "every", "and", "or"}
-_QUALIFIER_STOP = {"and", "to", "with", "from", "which", "that", "whilst", "while", "so", "who", "they",
-                   "but", "or", "including", "e.g"}
+_DURATIONS = {
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "year's",
+    "years'",
+    "week's",
+    "weeks'",
+    "day's",
+    "days'",
+    "hours'",
+    "months'",
+}
+_FUNCTION_WORDS = {
+    "to",
+    "in",
+    "on",
+    "onto",
+    "for",
+    "from",
+    "across",
+    "through",
+    "by",
+    "of",
+    "at",
+    "with",
+    "into",
+    "within",
+    "who",
+    "which",
+    "that",
+    "whilst",
+    "while",
+    "so",
+    "as",
+    "per",
+    "a",
+    "an",
+    "the",
+    "than",
+    "each",
+    "every",
+    "and",
+    "or",
+}
+_QUALIFIER_STOP = {
+    "and",
+    "to",
+    "with",
+    "from",
+    "which",
+    "that",
+    "whilst",
+    "while",
+    "so",
+    "who",
+    "they",
+    "but",
+    "or",
+    "including",
+    "e.g",
+}
 _NP_MODIFIERS = {"new", "additional", "existing", "strategic", "london", "more", "and", "extra"}
 _NOT_METRIC_NOUNS = {"ambition", "target", "goal", "aim", "total", "minimum", "maximum", "number", "initial"}
 _PREPOSITIONS = {"in", "on", "onto", "for", "to", "into", "across", "through", "at", "of"}
@@ -419,7 +566,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     """(offset, sentence) pairs; splits after . ! ? followed by a capital, digit, £ or quote."""
     out, start = [], 0
     for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z0-9£'\"(])", text):
-        out.append((start, text[start:m.start()]))
+        out.append((start, text[start : m.start()]))
         start = m.end()
     out.append((start, text[start:]))
     return [(o, s) for o, s in out if s.strip()]
@@ -465,8 +612,14 @@ def _forward_phrase(after: str, max_words: int = 8, stops: set[str] | None = Non
     words: list[str] = []
     for i, w in enumerate(tokens):
         bare = w.lower().strip(".'")
-        in_name = bool(words) and words[-1][:1].isupper() and i + 1 < len(tokens) and tokens[i + 1][:1].isupper()
-        if bare in stops and not in_name and not (bare == "and" and i in (1, 2) and words[-1].lower() != "and"):
+        in_name = (
+            bool(words) and words[-1][:1].isupper() and i + 1 < len(tokens) and tokens[i + 1][:1].isupper()
+        )
+        if (
+            bare in stops
+            and not in_name
+            and not (bare == "and" and i in (1, 2) and words[-1].lower() != "and")
+        ):
             break
         words.append(w)
         if len(words) >= max_words:
@@ -502,8 +655,13 @@ def _unit_from_np(np: list[str]) -> str:
 def _pre_context(before: str) -> str:
     """'accreditation of' or a lower-case -ing verb directly before the quantity (cue removed)."""
     words = _words(re.split(r"[,;:()]", before)[-1])
-    if len(words) >= 2 and words[-1] == "of" and words[-2].isalpha() and words[-2].islower() \
-            and words[-2] not in _NOT_METRIC_NOUNS:
+    if (
+        len(words) >= 2
+        and words[-1] == "of"
+        and words[-2].isalpha()
+        and words[-2].islower()
+        and words[-2] not in _NOT_METRIC_NOUNS
+    ):
         return f"{words[-2]} of"
     if words and words[-1].islower() and words[-1].endswith("ing") and words[-1] not in {"targeting"}:
         return words[-1]
@@ -527,8 +685,12 @@ def _value(m: re.Match[str]) -> float:
 def _eliminations(sentence: str, deadlines: list[tuple[int, int]]) -> list[TargetSpec]:
     specs = []
     patterns = [
-        (r"\bend(?:ing|s)?\s+all\s+(?P<what>(?:new\s+)?[\w\s-]+?)(?=\s+(?:in\s+London\s+)?by\s+" + _YEAR + ")",
-         "{what}"),
+        (
+            r"\bend(?:ing|s)?\s+all\s+(?P<what>(?:new\s+)?[\w\s-]+?)(?=\s+(?:in\s+London\s+)?by\s+"
+            + _YEAR
+            + ")",
+            "{what}",
+        ),
         (r"\beliminat(?:e|ing)\s+(?P<what>[\w\s-]+?)(?=\s+(?:in\s+London\s+)?by\s+" + _YEAR + ")", "{what}"),
         (r"\bnet[- ]zero\s+(?P<what>[a-z]+)\b", "net {what} emissions"),
         (r"\bzero[- ]emissions?\s+(?P<what>[a-z]+(?:\s+fleet)?)\b", "{what} emissions"),
@@ -552,8 +714,7 @@ def extract_targets(text: str) -> list[TargetSpec]:
             continue
         deadlines = _deadlines(sentence)
         found = _eliminations(sentence, deadlines)
-        words_before_sentence = sentence.split()
-        first_word = words_before_sentence[0] if words_before_sentence else ""
+        first_word = sentence.split()[0] if sentence.split() else ""
         for m in _QTY.finditer(sentence):
             spec = _quantity_target(sentence, m, deadlines, first_word)
             if spec is not None:
@@ -564,8 +725,9 @@ def extract_targets(text: str) -> list[TargetSpec]:
     return specs
 
 
-def _quantity_target(sentence: str, m: re.Match[str], deadlines: list[tuple[int, int]],
-                     first_word: str) -> TargetSpec | None:
+def _quantity_target(
+    sentence: str, m: re.Match[str], deadlines: list[tuple[int, int]], first_word: str
+) -> TargetSpec | None:
     num = m.group("num")
     currency, pct, conc, minute = m.group("currency"), m.group("pct"), m.group("conc"), m.group("minute")
     mult = m.group("mult")
@@ -576,7 +738,7 @@ def _quantity_target(sentence: str, m: re.Match[str], deadlines: list[tuple[int,
         return None  # a year
     if m.group("word") and not m.group("word").islower():
         return None
-    before, after = sentence[: m.start()], sentence[m.end():]
+    before, after = sentence[: m.start()], sentence[m.end() :]
     before_words = _words(before)
     cue_m = _CUE.search(before)
     cue = re.sub(r"\s+", " ", cue_m.group("cue").lower()) if cue_m else ""
@@ -612,7 +774,9 @@ def _quantity_target(sentence: str, m: re.Match[str], deadlines: list[tuple[int,
         elif of:
             metric = " ".join(_forward_phrase_keep_to(of.group(1)))
         elif re.search(r"\bby\s*$", before):
-            verb = re.search(r".*\b(cut|cuts|cutting|reduce|reduces|reducing|lower|lowering)\s+(.+?)\s+by\s*$", before)
+            verb = re.search(
+                r".*\b(cut|cuts|cutting|reduce|reduces|reducing|lower|lowering)\s+(.+?)\s+by\s*$", before
+            )
             inc = re.search(r"(.+?)\s+will\s+(?:increase|rise|grow)\s+by\s*$", clause)
             if verb:
                 direction = "reduce_by"
@@ -625,8 +789,9 @@ def _quantity_target(sentence: str, m: re.Match[str], deadlines: list[tuple[int,
     if conc:
         pollutant = re.findall(r"\b(PM2\.5|PM10|NO2|NOx|O3|SO2)\b", before)
         metric = f"{pollutant[-1]} concentration" if pollutant else "concentration"
-        return TargetSpec(metric, value, "ug/m3", year, "at_most" if direction == "reach" else direction,
-                          m.start())
+        return TargetSpec(
+            metric, value, "ug/m3", year, "at_most" if direction == "reach" else direction, m.start()
+        )
     if minute:
         words = _forward_phrase(after.lstrip().removeprefix("of ").lstrip(), stops=_QUALIFIER_STOP - {"from"})
         if words and words[0].lower() == "of":
@@ -679,7 +844,7 @@ _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _AIM = re.compile(r"^(\d+)\.?\s+(.+?)\s+[-\u2013\u2014]\s+(.+)$")
 _AIM_LIKE = re.compile(r"^(\d+)\.\s+\S")
 _OBJECTIVE = re.compile(r"^(\d+)\.(\d+)\.?\s+(\S.*)$")
-_KEY = re.compile(r"^key\s+commitments?:?$", re.I)
+_KEY = re.compile(r"^key\s+commitments?:?$", re.IGNORECASE)
 _TITLE_XREF = re.compile(r"\s*\((?:see|See)(?:\s+also)?\b[^)]*\)\s*$")
 
 
@@ -754,11 +919,17 @@ class _Parser:
             aim_no, obj_no, title = int(m.group(1)), int(m.group(2)), m.group(3)
             objective_id = f"{aim_no}.{obj_no}"
             if self.aim is None:
-                raise self.error(lineno, f"objective {objective_id} is under no aim "
-                                         "(no aim heading such as '## 1. Healthy Children - ...' before it)")
+                raise self.error(
+                    lineno,
+                    f"objective {objective_id} is under no aim "
+                    "(no aim heading such as '## 1. Healthy Children - ...' before it)",
+                )
             if aim_no != self.aim.aim_id:
-                raise self.error(lineno, f"objective {objective_id} is under aim {self.aim.aim_id} "
-                                         f"(line {self.aim.source_line}); its number says aim {aim_no}")
+                raise self.error(
+                    lineno,
+                    f"objective {objective_id} is under aim {self.aim.aim_id} "
+                    f"(line {self.aim.source_line}); its number says aim {aim_no}",
+                )
             if any(o.objective_id == objective_id for o in self.objectives):
                 raise self.error(lineno, f"objective {objective_id} appears twice")
             title = _TITLE_XREF.sub("", title).strip()
@@ -788,14 +959,23 @@ class _Parser:
             raise self.error(lineno, f"aim heading '{text}' has no ' - ' before its vision")
         if self.aim is None:
             return  # preamble: title, contents, introduction
-        raise self.error(lineno, f"unrecognised heading '{text}' inside aim {self.aim.aim_id} "
-                                 "(expected 'N. Aim - vision', 'N.M Objective' or 'Key commitment')")
+        raise self.error(
+            lineno,
+            f"unrecognised heading '{text}' inside aim {self.aim.aim_id} "
+            "(expected 'N. Aim - vision', 'N.M Objective' or 'Key commitment')",
+        )
 
     def close_key_commitments(self, lineno: int) -> None:
-        if self.state == "key" and self.kc_heading_line is not None and self.aim is not None:
-            if not self.kc_count.get(self.aim.aim_id):
-                raise self.error(self.kc_heading_line, f"the key commitment heading of aim {self.aim.aim_id} "
-                                                       "has no text under it")
+        if (
+            self.state == "key"
+            and self.kc_heading_line is not None
+            and self.aim is not None
+            and not self.kc_count.get(self.aim.aim_id)
+        ):
+            raise self.error(
+                self.kc_heading_line,
+                f"the key commitment heading of aim {self.aim.aim_id} has no text under it",
+            )
         if self.state == "key":
             self.kc_heading_line = None
 
@@ -804,15 +984,23 @@ class _Parser:
         if self.state == "preamble":
             return
         if self.state != "objective" or self.objective is None or self.aim is None:
-            where = "a key commitment" if self.state == "key" else f"aim {self.aim.aim_id if self.aim else '?'}"
-            raise self.error(lineno, f"bullet outside any objective (under {where}); "
-                                     "key commitments are paragraphs, actions are bullets under an objective")
+            where = (
+                "a key commitment" if self.state == "key" else f"aim {self.aim.aim_id if self.aim else '?'}"
+            )
+            raise self.error(
+                lineno,
+                f"bullet outside any objective (under {where}); "
+                "key commitments are paragraphs, actions are bullets under an objective",
+            )
         while self.stack and self.stack[-1].indent >= indent:
             self.stack.pop()
         parent = self.stack[-1] if self.stack else None
         if self.lead is None and parent is None:
-            raise self.error(lineno, f"bullet in objective {self.objective.objective_id} has no introducing "
-                                     "sentence (such as 'The Mayor will:') to say who leads it")
+            raise self.error(
+                lineno,
+                f"bullet in objective {self.objective.objective_id} has no introducing "
+                "sentence (such as 'The Mayor will:') to say who leads it",
+            )
         if parent is None:
             self.top_count += 1
             cid = f"A{self.objective.objective_id}.{self.top_count}"
@@ -822,11 +1010,19 @@ class _Parser:
             cid = f"{parent.commitment_id}.{_label(parent.depth + 1, parent.n_children)}"
             lead = parent.lead
         item = Commitment(
-            commitment_id=cid, aim_id=self.aim.aim_id, objective_id=self.objective.objective_id,
-            parent_id=parent.commitment_id if parent else None, kind="action", lead=lead or "joint",
-            text="", source_line=lineno, raw_lines=[raw], intro_missions=list(self.intro_missions),
+            commitment_id=cid,
+            aim_id=self.aim.aim_id,
+            objective_id=self.objective.objective_id,
+            parent_id=parent.commitment_id if parent else None,
+            kind="action",
+            lead=lead or "joint",
+            text="",
+            source_line=lineno,
+            raw_lines=[raw],
+            intro_missions=list(self.intro_missions),
             intro_leaders=list(self.intro_leaders) if parent is None else list(parent.intro_leaders),
-            indent=indent, depth=parent.depth + 1 if parent else 0,
+            indent=indent,
+            depth=parent.depth + 1 if parent else 0,
         )
         self.commitments.append(item)
         self.stack.append(item)
@@ -835,7 +1031,11 @@ class _Parser:
     # ---------------------------------------------------------------- paragraphs
     def on_text(self, lineno: int, text: str, after_blank: bool) -> None:
         starts_lower = text[:1].islower()
-        if self.open is not None and self.open_kind in {"bullet", "key"} and (not after_blank or starts_lower):
+        if (
+            self.open is not None
+            and self.open_kind in {"bullet", "key"}
+            and (not after_blank or starts_lower)
+        ):
             self.open.raw_lines.append(text)  # lazy continuation, or a page break inside the item
             return
         if self.open_kind == "intro" and not after_blank:
@@ -852,8 +1052,14 @@ class _Parser:
             n = self.kc_count.get(self.aim.aim_id, 0) + 1
             self.kc_count[self.aim.aim_id] = n
             item = Commitment(
-                commitment_id=f"KC{self.aim.aim_id}.{n}", aim_id=self.aim.aim_id, objective_id=None,
-                parent_id=None, kind="key_commitment", lead="mayor", text="", source_line=lineno,
+                commitment_id=f"KC{self.aim.aim_id}.{n}",
+                aim_id=self.aim.aim_id,
+                objective_id=None,
+                parent_id=None,
+                kind="key_commitment",
+                lead="mayor",
+                text="",
+                source_line=lineno,
                 raw_lines=[text],
             )
             self.commitments.append(item)
@@ -895,12 +1101,22 @@ class _Parser:
         targets: list[Target] = []
         for c in self.commitments:
             for n, spec in enumerate(extract_targets(c.text), start=1):
-                targets.append(Target(f"{c.commitment_id}-T{n}", c.commitment_id, spec.metric, spec.target_value,
-                                      spec.unit, spec.target_year, spec.direction))
+                targets.append(
+                    Target(
+                        f"{c.commitment_id}-T{n}",
+                        c.commitment_id,
+                        spec.metric,
+                        spec.target_value,
+                        spec.unit,
+                        spec.target_year,
+                        spec.direction,
+                    )
+                )
         # Key commitments first within each aim, then actions in document order.
         order = {c.commitment_id: i for i, c in enumerate(self.commitments)}
-        commitments = sorted(self.commitments, key=lambda c: (c.aim_id, c.kind != "key_commitment",
-                                                              order[c.commitment_id]))
+        commitments = sorted(
+            self.commitments, key=lambda c: (c.aim_id, c.kind != "key_commitment", order[c.commitment_id])
+        )
         corder = {c.commitment_id: i for i, c in enumerate(commitments)}
         targets.sort(key=lambda t: (corder[t.commitment_id], t.target_id))
         return Plan(self.aims, self.objectives, commitments, targets)

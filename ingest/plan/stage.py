@@ -59,7 +59,11 @@ def write_atomically(files: dict[str, bytes], directory: Path) -> list[str]:
     beforehand, so the seeds are never a mix of old and new. Temp files never outlive the call.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    changed = [n for n, data in files.items() if not (directory / n).is_file() or (directory / n).read_bytes() != data]
+    changed = [
+        n
+        for n, data in files.items()
+        if not (directory / n).is_file() or (directory / n).read_bytes() != data
+    ]
     temps: dict[str, Path] = {}
     backups: dict[str, Path] = {}
     replaced: list[str] = []
@@ -107,8 +111,10 @@ def summary(plan: Plan) -> str:
     actions = [c for c in plan.commitments if c.kind == "action"]
     nested = sum(1 for c in actions if c.parent_id)
     kcs = sum(1 for c in plan.commitments if c.kind == "key_commitment")
-    return (f"{len(plan.aims)} aims, {len(plan.objectives)} objectives, {len(actions)} actions "
-            f"({nested} nested), {kcs} key commitments, {len(plan.targets)} targets")
+    return (
+        f"{len(plan.aims)} aims, {len(plan.objectives)} objectives, {len(actions)} actions "
+        f"({nested} nested), {kcs} key commitments, {len(plan.targets)} targets"
+    )
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:

@@ -70,7 +70,8 @@ def test_heading_levels_vary_and_bold_markers_are_optional():
 
 
 def test_nested_bullets_get_parent_ids_and_letters_and_top_level_resumes_after_them():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **1.3 Healthy weight**
 
         The Mayor and London partners will work together to:
@@ -80,7 +81,8 @@ def test_nested_bullets_get_parent_ids_and_letters_and_top_level_resumes_after_t
           - Continue water only schools.
 
         - Further, share learning from advertising restrictions.
-        """))
+        """)
+    )
     rows = [(c.commitment_id, c.parent_id, c.kind, c.lead) for c in plan.commitments]
     assert rows == [
         ("A1.3.1", None, "action", "joint"),
@@ -91,7 +93,8 @@ def test_nested_bullets_get_parent_ids_and_letters_and_top_level_resumes_after_t
 
 
 def test_a_lower_case_line_after_a_page_break_continues_the_bullet_above():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **1.1 Objective**
 
         The Mayor will work with Thrive LDN and other partners to:
@@ -105,10 +108,13 @@ def test_a_lower_case_line_after_a_page_break_continues_the_bullet_above():
 
         - The NHS will improve
         training and awareness.
-        """))
+        """)
+    )
     items = by_id(plan)
     first = items["A1.1.1"]
-    assert first.text.endswith("identify warning signs and feel comfortable having conversations about suicide.")
+    assert first.text.endswith(
+        "identify warning signs and feel comfortable having conversations about suicide."
+    )
     assert first.source_line == 9  # where the bullet starts, not the continuation
     assert items["A1.1.2"].text == "Next bullet."
     assert items["A1.1.3"].text == "The NHS will improve training and awareness."  # lazy continuation
@@ -117,52 +123,67 @@ def test_a_lower_case_line_after_a_page_break_continues_the_bullet_above():
 
 
 def test_a_page_break_inside_a_key_commitment_is_rejoined_too():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **Key commitment**
 
         By 2025 London will have a quarter of a million wellbeing
 
         champions, supporting Londoners where they live.
-        """))
+        """)
+    )
     (kc,) = plan.commitments
-    assert kc.text == "By 2025 London will have a quarter of a million wellbeing champions, supporting Londoners where they live."
-    assert [(t.target_value, t.unit, t.target_year) for t in plan.targets] == [(250000, "wellbeing champions", 2025)]
+    assert (
+        kc.text
+        == "By 2025 London will have a quarter of a million wellbeing champions, supporting Londoners where they live."
+    )
+    assert [(t.target_value, t.unit, t.target_year) for t in plan.targets] == [
+        (250000, "wellbeing champions", 2025)
+    ]
 
 
 def test_links_html_tags_entities_and_escapes_are_removed_from_text():
-    plan = parse(doc(r"""
+    plan = parse(
+        doc(r"""
         ### **1.1 More working Londoners have well paid jobs \(See also Key Commitment above\)**
 
         The Mayor will:
 
         - Support food partnerships through the [Food Roots Incubator programme](#) and [Good Work Standard](https://example.org/gws).
         - Expand the ULEZ to meet legal limits for NO<sub>2</sub> by 2025 &amp; more.
-        """))
+        """)
+    )
     items = by_id(plan)
-    assert items["A1.1.1"].text == ("Support food partnerships through the Food Roots Incubator programme "
-                                    "and Good Work Standard.")
+    assert items["A1.1.1"].text == (
+        "Support food partnerships through the Food Roots Incubator programme and Good Work Standard."
+    )
     assert items["A1.1.2"].text == "Expand the ULEZ to meet legal limits for NO2 by 2025 & more."
     assert plan.objectives[0].title == "More working Londoners have well paid jobs"
 
 
 def test_stray_question_marks_at_line_ends_are_dropped_but_real_questions_kept():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ## **1.3 Awareness about mental health increasing city-wide?**
 
         The Mayor will:
 
         - Ensure Londoners in fuel poverty can access fairer energy tariffs.?
         - continue to ensure taxis are as safe as possible on London's transport network?
-        """))
+        """)
+    )
     assert plan.objectives[0].title == "Awareness about mental health increasing city-wide"
     texts = [c.text for c in plan.commitments]
-    assert texts == ["Ensure Londoners in fuel poverty can access fairer energy tariffs.",
-                     "continue to ensure taxis are as safe as possible on London's transport network"]
+    assert texts == [
+        "Ensure Londoners in fuel poverty can access fairer energy tariffs.",
+        "continue to ensure taxis are as safe as possible on London's transport network",
+    ]
     assert strip_stray_question_mark("What will the Mayor do?") == "What will the Mayor do?"
 
 
 def test_lead_follows_the_sentence_that_introduces_each_list():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **1.1 Objective**
 
         The Mayor will work with partners to:
@@ -202,11 +223,19 @@ def test_lead_follows_the_sentence_that_introduces_each_list():
         In addition, the Mayor will:
 
         - Mayor again.
-        """))
+        """)
+    )
     leads = {c.commitment_id: c.lead for c in plan.commitments}
     assert leads == {
-        "A1.1.1": "mayor", "A1.1.2": "joint", "A1.1.3": "joint", "A1.1.4": "partners", "A1.1.5": "partners",
-        "A1.2.1": "mayor", "A1.2.2": "partners", "A1.2.3": "partners", "A1.2.4": "mayor",
+        "A1.1.1": "mayor",
+        "A1.1.2": "joint",
+        "A1.1.3": "joint",
+        "A1.1.4": "partners",
+        "A1.1.5": "partners",
+        "A1.2.1": "mayor",
+        "A1.2.2": "partners",
+        "A1.2.3": "partners",
+        "A1.2.4": "mayor",
     }
     assert by_id(plan)["A1.2.2"].organisations == ["TfL"]  # "Work led by TfL" names the leader
 
@@ -256,7 +285,10 @@ def test_key_commitments_heading_singular_or_plural_each_paragraph_is_one():
     plan = parse(text)
     kcs = [c for c in plan.commitments if c.kind == "key_commitment"]
     assert [(c.commitment_id, c.aim_id, c.objective_id, c.lead) for c in kcs] == [
-        ("KC3.1", 3, None, "mayor"), ("KC3.2", 3, None, "mayor"), ("KC4.1", 4, None, "mayor")]
+        ("KC3.1", 3, None, "mayor"),
+        ("KC3.2", 3, None, "mayor"),
+        ("KC4.1", 4, None, "mayor"),
+    ]
     targets = {t.target_id: (t.target_value, t.unit, t.target_year, t.direction) for t in plan.targets}
     assert targets == {
         "KC3.1-T1": (10, "ug/m3", 2030, "at_most"),
@@ -270,7 +302,8 @@ def test_key_commitments_heading_singular_or_plural_each_paragraph_is_one():
 
 
 def test_actions_are_numbered_across_every_list_of_an_objective():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **1.2 Objective**
 
         The Mayor will:
@@ -281,22 +314,31 @@ def test_actions_are_numbered_across_every_list_of_an_objective():
         Other pan-London work led by partners includes:
 
         - Three.
-        """))
+        """)
+    )
     assert [c.commitment_id for c in plan.commitments] == ["A1.2.1", "A1.2.2", "A1.2.3"]
 
 
 def test_organisations_are_found_through_aliases_in_order_of_mention():
-    text = ("London's Violence Reduction Unit (VRU) will work with Transport for London, local authorities, "
-            "the London Fire Brigade, Integrated Care Systems (ICSs), Healthy London Partnership and the NHS.")
+    text = (
+        "London's Violence Reduction Unit (VRU) will work with Transport for London, local authorities, "
+        "the London Fire Brigade, Integrated Care Systems (ICSs), Healthy London Partnership and the NHS."
+    )
     assert find_organisations(text) == ["VRU", "TfL", "boroughs", "LFB", "ICSs", "HLP", "NHS"]
-    assert find_organisations("London Councils' Environment Directors Network (LEDNet)") == ["London Councils", "LEDNet"]
-    assert find_organisations("the London Borough of Culture programme") == []  # a programme, not the boroughs
+    assert find_organisations("London Councils' Environment Directors Network (LEDNet)") == [
+        "London Councils",
+        "LEDNet",
+    ]
+    assert (
+        find_organisations("the London Borough of Culture programme") == []
+    )  # a programme, not the boroughs
     assert find_organisations("Continue to lobby government to devolve the power") == ["UK Government"]
     assert "UK Government" not in find_organisations("London's local government review")
 
 
 def test_recovery_missions_from_text_else_intro_else_parent():
-    plan = parse(doc("""
+    plan = parse(
+        doc("""
         ### **1.1 Objective**
 
         The Mayor, working with partners through the Green New Deal mission will:
@@ -309,7 +351,8 @@ def test_recovery_missions_from_text_else_intro_else_parent():
 
         - Deliver the Good Work mission that will support Londoners into good jobs.
         - Establish skills academies.
-        """))
+        """)
+    )
     missions = {c.commitment_id: c.recovery_mission for c in plan.commitments}
     assert missions == {
         "A1.1.1": ["Green New Deal"],
@@ -318,9 +361,10 @@ def test_recovery_missions_from_text_else_intro_else_parent():
         "A1.1.3": ["Good Work for All"],
         "A1.1.4": [],
     }
-    assert find_missions("the Healthy Food and Healthy Weight, Mental Health and Wellbeing and Building "
-                         "Stronger Communities missions") == [
-        "Healthy Place, Healthy Weight", "Mental Health and Wellbeing", "Building Stronger Communities"]
+    assert find_missions(
+        "the Healthy Food and Healthy Weight, Mental Health and Wellbeing and Building "
+        "Stronger Communities missions"
+    ) == ["Healthy Place, Healthy Weight", "Mental Health and Wellbeing", "Building Stronger Communities"]
 
 
 def test_navigation_links_and_preamble_are_ignored():
@@ -352,5 +396,7 @@ def test_navigation_links_and_preamble_are_ignored():
 
 
 def test_clean_inline_straightens_quotes_and_collapses_space():
-    assert clean_inline("the Mayor\u2019s  **Warmer Homes** [Advice](#)\u00a0Service") == \
-        "the Mayor's Warmer Homes Advice Service"
+    assert (
+        clean_inline("the Mayor\u2019s  **Warmer Homes** [Advice](#)\u00a0Service")
+        == "the Mayor's Warmer Homes Advice Service"
+    )

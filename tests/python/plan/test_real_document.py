@@ -26,26 +26,38 @@ def items(plan):
 
 
 def targets_of(plan, commitment_id):
-    return [(t.target_value, t.unit, t.target_year, t.direction) for t in plan.targets
-            if t.commitment_id == commitment_id]
+    return [
+        (t.target_value, t.unit, t.target_year, t.direction)
+        for t in plan.targets
+        if t.commitment_id == commitment_id
+    ]
 
 
 def test_five_aims_and_twenty_four_objectives(plan):
     assert [(a.aim_id, a.aim_name) for a in plan.aims] == [
-        (1, "Healthy Children"), (2, "Healthy Minds"), (3, "Healthy Places"),
-        (4, "Healthy Communities"), (5, "Healthy Living")]
+        (1, "Healthy Children"),
+        (2, "Healthy Minds"),
+        (3, "Healthy Places"),
+        (4, "Healthy Communities"),
+        (5, "Healthy Living"),
+    ]
     assert plan.aims[0].aim_vision == "Every London Child has a healthy start in life"
     assert len(plan.objectives) == 24
     per_aim = {a.aim_id: [o.objective_id for o in plan.objectives if o.aim_id == a.aim_id] for a in plan.aims}
     assert per_aim == {
-        1: ["1.1", "1.2", "1.3", "1.4"], 2: ["2.1", "2.2", "2.3", "2.4", "2.5"],
-        3: ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7"], 4: ["4.1", "4.2", "4.3", "4.4", "4.5"],
-        5: ["5.1", "5.2", "5.3"]}
+        1: ["1.1", "1.2", "1.3", "1.4"],
+        2: ["2.1", "2.2", "2.3", "2.4", "2.5"],
+        3: ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7"],
+        4: ["4.1", "4.2", "4.3", "4.4", "4.5"],
+        5: ["5.1", "5.2", "5.3"],
+    }
 
 
 def test_headings_at_every_level_and_without_bold_are_objectives(plan):
     titles = {o.objective_id: o.title for o in plan.objectives}
-    assert titles["3.6"] == "Housing availability, quality and affordability improves"  # "### 3.6 ..." no bold
+    assert (
+        titles["3.6"] == "Housing availability, quality and affordability improves"
+    )  # "### 3.6 ..." no bold
     assert titles["4.4"].startswith("People and communities are supported")  # "####" level
     assert titles["2.3"].endswith("increasing city-wide")  # stray "?" dropped
     assert titles["3.5"] == "More working Londoners have health-promoting, well paid and secure jobs"
@@ -58,8 +70,10 @@ def test_key_commitments_of_aims_1_2_3_5_carry_their_numbers_and_years(plan, ite
     assert targets_of(plan, "KC2.1") == [(250_000, "wellbeing champions", 2025, "reach")]
     assert (10, "ug/m3", 2030, "at_most") in targets_of(plan, "KC3.1")
     assert targets_of(plan, "KC3.2") == [
-        (1600, "employers", 2024, "reach"), (48_000, "people", 2024, "at_least"),
-        (635_000_000, "GBP", 2024, "reach")]
+        (1600, "employers", 2024, "reach"),
+        (48_000, "people", 2024, "at_least"),
+        (635_000_000, "GBP", 2024, "reach"),
+    ]
     assert targets_of(plan, "KC5.1") == [(20, "minutes", 2041, "at_least")]
     assert "Living Wage City" in items["KC3.2"].text and "PM2.5" in items["KC3.1"].text
 
@@ -123,7 +137,7 @@ def test_text_is_clean(plan):
 
 
 def test_nesting_and_leads(plan, items):
-    children = lambda pid: [c.commitment_id for c in plan.commitments if c.parent_id == pid]  # noqa: E731
+    children = lambda pid: [c.commitment_id for c in plan.commitments if c.parent_id == pid]
     assert children("A1.3.1") == ["A1.3.1.a", "A1.3.1.b", "A1.3.1.c", "A1.3.1.d"]
     assert children("A1.4.1") == ["A1.4.1.a", "A1.4.1.b", "A1.4.1.c", "A1.4.1.d"]
     assert targets_of(plan, "A1.3.1.a") == [(50, "School Superzones", 2025, "at_most")]
@@ -185,11 +199,16 @@ def test_counts_summary(plan):
 
 def test_seed_csvs_have_exactly_the_issue_columns():
     cfg = settings()
-    header = {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in Path(stage.seeds_dir(cfg)).glob("*.csv")}
+    header = {
+        p.name: p.read_text(encoding="utf-8").splitlines()[0]
+        for p in Path(stage.seeds_dir(cfg)).glob("*.csv")
+    }
     assert header == {
         "plan_aims.csv": "aim_id,aim_name,aim_vision",
         "plan_objectives.csv": "objective_id,aim_id,title",
-        "plan_commitments.csv": ("commitment_id,aim_id,objective_id,parent_id,kind,lead,organisations,"
-                                 "recovery_mission,text,source_line"),
+        "plan_commitments.csv": (
+            "commitment_id,aim_id,objective_id,parent_id,kind,lead,organisations,"
+            "recovery_mission,text,source_line"
+        ),
         "plan_targets.csv": "target_id,commitment_id,metric,target_value,unit,target_year,direction",
     }

@@ -52,8 +52,10 @@ def test_writes_the_four_seeds_and_reports_counts(tmp_path):
     assert "1 aims, 1 objectives, 1 actions (0 nested), 1 key commitments, 1 targets" in summary
     files = seed_files(cfg)
     assert sorted(files) == sorted(stage.SEED_FILES)
-    assert files["plan_targets.csv"].decode().splitlines()[1] == \
-        "KC1.1-T1,KC1.1,School Superzones supported,50,School Superzones,2025,at_most"
+    assert (
+        files["plan_targets.csv"].decode().splitlines()[1]
+        == "KC1.1-T1,KC1.1,School Superzones supported,50,School Superzones,2025,at_most"
+    )
     assert "seeds unchanged" in stage.run(cfg, {})  # a second run rewrites nothing
 
 
@@ -81,13 +83,24 @@ def test_empty_document_names_file_and_line(tmp_path):
         (GOOD + "\n### **1.1 Parents again**\n", 15, "appears twice"),
         (GOOD.replace("The Mayor will:\n\n", ""), 11, "no introducing sentence"),
         (GOOD + "\n### Funding\n", 15, "unrecognised heading"),
-        (GOOD.replace("Initial ambition of up to 50 School Superzones supported by 2025.\n\n", ""), 5,
-         "has no text"),
+        (
+            GOOD.replace("Initial ambition of up to 50 School Superzones supported by 2025.\n\n", ""),
+            5,
+            "has no text",
+        ),
         (GOOD.replace("Initial ambition", "- Initial ambition"), 7, "bullet outside any objective"),
         (GOOD.replace("## **1. Healthy Children - Every", "## **1. Healthy Children Every"), 3, "no ' - '"),
     ],
-    ids=["objective-under-no-aim", "objective-under-wrong-aim", "duplicate-objective", "bullet-without-intro",
-         "unknown-heading", "empty-key-commitment", "bullet-under-key-commitment", "aim-without-vision"],
+    ids=[
+        "objective-under-no-aim",
+        "objective-under-wrong-aim",
+        "duplicate-objective",
+        "bullet-without-intro",
+        "unknown-heading",
+        "empty-key-commitment",
+        "bullet-under-key-commitment",
+        "aim-without-vision",
+    ],
 )
 def test_structural_problems_name_file_and_line(tmp_path, text, line, words):
     cfg, doc = project(tmp_path, text)

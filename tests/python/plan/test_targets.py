@@ -20,34 +20,73 @@ def one(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Initial ambition of up to 50 School Superzones supported by 2025 with potential to go further.",
-         (50, "School Superzones", 2025, "at_most")),
-        ("By 2025 London will have a quarter of a million wellbeing champions, supporting Londoners.",
-         (250_000, "wellbeing champions", 2025, "reach")),
-        ("Reach half a million Londoners through the campaign by 2023.", (500_000, "Londoners", 2023, "reach")),
-        ("Meeting the WHO's interim target for PM2.5 (10ug/m3) by 2030 (see 3.1).", (10, "ug/m3", 2030, "at_most")),
-        ("By 2041 all Londoners will do at least the twenty minutes of active travel each day.",
-         (20, "minutes", 2041, "at_least")),
-        ("Support the 2030 HIV goals (80% reduction in new HIV transmissions by 2025).",
-         (80, "percent", 2025, "reduce_by")),
-        ("The NHS will also cut fleet air pollutant emissions by 20% by 2023/24.", (20, "percent", 2024, "reduce_by")),
-        ("Set out a target of ending all new Hep C infections in London by 2025 working with the NHS.",
-         (0, "infections", 2025, "eliminate")),
-        ("Deliver £4 billion Affordable Homes Programme for 2021-2026.", (4_000_000_000, "GBP", 2026, "reach")),
-        ("Provide £43.5 million funding for specialist housing in 2021-22.", (43_500_000, "GBP", 2022, "reach")),
+        (
+            "Initial ambition of up to 50 School Superzones supported by 2025 with potential to go further.",
+            (50, "School Superzones", 2025, "at_most"),
+        ),
+        (
+            "By 2025 London will have a quarter of a million wellbeing champions, supporting Londoners.",
+            (250_000, "wellbeing champions", 2025, "reach"),
+        ),
+        (
+            "Reach half a million Londoners through the campaign by 2023.",
+            (500_000, "Londoners", 2023, "reach"),
+        ),
+        (
+            "Meeting the WHO's interim target for PM2.5 (10ug/m3) by 2030 (see 3.1).",
+            (10, "ug/m3", 2030, "at_most"),
+        ),
+        (
+            "By 2041 all Londoners will do at least the twenty minutes of active travel each day.",
+            (20, "minutes", 2041, "at_least"),
+        ),
+        (
+            "Support the 2030 HIV goals (80% reduction in new HIV transmissions by 2025).",
+            (80, "percent", 2025, "reduce_by"),
+        ),
+        (
+            "The NHS will also cut fleet air pollutant emissions by 20% by 2023/24.",
+            (20, "percent", 2024, "reduce_by"),
+        ),
+        (
+            "Set out a target of ending all new Hep C infections in London by 2025 working with the NHS.",
+            (0, "infections", 2025, "eliminate"),
+        ),
+        (
+            "Deliver £4 billion Affordable Homes Programme for 2021-2026.",
+            (4_000_000_000, "GBP", 2026, "reach"),
+        ),
+        (
+            "Provide £43.5 million funding for specialist housing in 2021-22.",
+            (43_500_000, "GBP", 2022, "reach"),
+        ),
         ("Put £2bn into retrofit by 2030.", (2_000_000_000, "GBP", 2030, "reach")),
-        ("79,000 new homes from 2021 onwards across the 2021-2026 and 2016-23 AHPs.", (79_000, "homes", None, "reach")),
+        (
+            "79,000 new homes from 2021 onwards across the 2021-2026 and 2016-23 AHPs.",
+            (79_000, "homes", None, "reach"),
+        ),
         ("Over 50% of funding for homes set at social rent levels.", (50, "percent", None, "at_least")),
-        ("Therapy will be accessed by 500 young people across London by 2022.", (500, "young people", 2022, "reach")),
-        ("Offer small grants to 10 new and existing strategic food partnerships to support them.",
-         (10, "food partnerships", None, "reach")),
-        ("Invest in business support for up to 2,500 nurseries and childminders through the Hub.",
-         (2500, "nurseries and childminders", None, "at_most")),
+        (
+            "Therapy will be accessed by 500 young people across London by 2022.",
+            (500, "young people", 2022, "reach"),
+        ),
+        (
+            "Offer small grants to 10 new and existing strategic food partnerships to support them.",
+            (10, "food partnerships", None, "reach"),
+        ),
+        (
+            "Invest in business support for up to 2,500 nurseries and childminders through the Hub.",
+            (2500, "nurseries and childminders", None, "at_most"),
+        ),
         ("London will be a net zero carbon city by 2030.", (0, "emissions", 2030, "eliminate")),
-        ("Ensure a zero-emission bus fleet in London is achieved by 2034, three years earlier than planned.",
-         (0, "emissions", 2034, "eliminate")),
-        ("Ensure that Londoners live no more than a 10-minute walk from green space by 2050.",
-         (10, "minutes", 2050, "at_most")),
+        (
+            "Ensure a zero-emission bus fleet in London is achieved by 2034, three years earlier than planned.",
+            (0, "emissions", 2034, "eliminate"),
+        ),
+        (
+            "Ensure that Londoners live no more than a 10-minute walk from green space by 2050.",
+            (10, "minutes", 2050, "at_most"),
+        ),
         ("London's tree canopy cover will increase by 10 per cent by 2050.", (10, "percent", 2050, "reach")),
     ],
 )
@@ -56,9 +95,11 @@ def test_quantified_or_dated_targets(text, expected):
 
 
 def test_living_wage_sentence_gives_three_targets_sharing_the_deadline():
-    text = ("The Mayor will lead the campaign to make London a Living Wage City, targeting accreditation of an "
-            "additional 1,600 employers, lifting at least 48,000 people onto the real Living Wage and putting "
-            "£635m in Londoners' pay packets by 2024 (see 3.5).")
+    text = (
+        "The Mayor will lead the campaign to make London a Living Wage City, targeting accreditation of an "
+        "additional 1,600 employers, lifting at least 48,000 people onto the real Living Wage and putting "
+        "£635m in Londoners' pay packets by 2024 (see 3.5)."
+    )
     got = [(t.metric, t.target_value, t.unit, t.target_year, t.direction) for t in extract_targets(text)]
     assert got == [
         ("accreditation of additional employers", 1600, "employers", 2024, "reach"),
@@ -68,13 +109,17 @@ def test_living_wage_sentence_gives_three_targets_sharing_the_deadline():
 
 
 def test_metrics_are_short_phrases_for_what_is_counted():
-    metric = lambda text: [t.metric for t in extract_targets(text)]  # noqa: E731
-    assert metric("Provide £100,000 funding for the Right to Thrive Innovation Fund, supporting projects.") == [
-        "funding for the Right to Thrive Innovation Fund"]
+    metric = lambda text: [t.metric for t in extract_targets(text)]
+    assert metric(
+        "Provide £100,000 funding for the Right to Thrive Innovation Fund, supporting projects."
+    ) == ["funding for the Right to Thrive Innovation Fund"]
     assert metric("Meeting the WHO's interim target for PM2.5 (10ug/m3) by 2030.") == ["PM2.5 concentration"]
-    assert metric("Support the goals (80% reduction in new HIV transmissions by 2025).") == ["new HIV transmissions"]
+    assert metric("Support the goals (80% reduction in new HIV transmissions by 2025).") == [
+        "new HIV transmissions"
+    ]
     assert metric("ensure that at least 80 per cent of rough sleepers exit rough sleeping.") == [
-        "rough sleepers exit rough sleeping"]
+        "rough sleepers exit rough sleeping"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -102,6 +147,8 @@ def test_not_targets(text):
 
 
 def test_a_past_report_beside_a_forward_target_keeps_only_the_target():
-    text = ("The programme has delivered over 3,600 training sessions. "
-            "It will reach 500 young people across London by 2022.")
+    text = (
+        "The programme has delivered over 3,600 training sessions. "
+        "It will reach 500 young people across London by 2022."
+    )
     assert [(t.target_value, t.target_year) for t in extract_targets(text)] == [(500, 2022)]
