@@ -80,16 +80,23 @@
     {%- set location = his_external_location(node) -%}
     {%- if location -%}
       {%- set fmt = his_external_format(node, location) -%}
-      {%- set relation = api.Relation.create(schema=node.schema, identifier=node.identifier, type='table') -%}
+      {%- set relation = api.Relation.create(schema=node.schema, identifier=node.identifier) -%}
       {%- if node.schema not in schemas -%}
         {%- do run_query('create database if not exists ' ~ adapter.quote(node.schema)) -%}
         {%- do schemas.append(node.schema) -%}
       {%- endif -%}
-      {%- do run_query('drop table if exists ' ~ relation) -%}
-      {%- do run_query(
-          'create table ' ~ relation ~ ' using ' ~ fmt
-          ~ (" options (header 'true', inferSchema 'true')" if fmt == 'csv' else '')
-          ~ " location '" ~ (location | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") -%}
+      {%- set path = location | replace("\\", "\\\\") | replace("'", "\\'") -%}
+      {%- set existing = adapter.get_relation(database=none, schema=node.schema, identifier=node.identifier) -%}
+      {%- if existing is not none -%}{%- do adapter.drop_relation(existing) -%}{%- endif -%}
+      {%- if fmt == 'csv' -%}
+        {#- CSV needs reader options (header, inferSchema), which only a table definition carries. -#}
+        {%- do run_query('create table ' ~ relation ~ " using csv options (header 'true', inferSchema 'true')"
+                         ~ " location '" ~ path ~ "'") -%}
+      {%- else -%}
+        {#- A view over the file: a table whose location is a file, not a directory, makes the Hive
+            metastore log a long stack trace before Spark falls back to its own table format. -#}
+        {%- do run_query('create view ' ~ relation ~ ' as select * from ' ~ fmt ~ '.`' ~ location ~ '`') -%}
+      {%- endif -%}
       {{ log('registered ' ~ relation ~ ' over ' ~ location, info=false) }}
     {%- endif -%}
   {%- endfor -%}
