@@ -1,0 +1,5 @@
+-- Every indicator in the catalogue evidences at least one commitment, objective or the strategy as a whole.
+select c.indicator_id
+from {{ ref('indicator_catalogue') }} as c
+left join {{ ref('commitment_indicator_map') }} as m on c.indicator_id = m.indicator_id
+where m.indicator_id is null
