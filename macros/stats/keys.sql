@@ -6,11 +6,12 @@
                    "coalesce(" ~ category_type ~ ", '')", "'|'", "coalesce(" ~ category ~ ", '')"]) }}
 {%- endmacro %}
 
-{#- The midpoint of a period as a decimal year (e.g. 2021-01-01..2021-12-31 -> about 2021.5), for trends and
-    trajectories. Portable: day differences from a fixed date through dbt.datediff. -#}
+{#- The midpoint of a period as a decimal year from whole months: (start year + (start month - 1)/12 + end year +
+    end month/12) / 2, so calendar 2021 -> 2021.5 and academic 2014/15 (Sep-Aug) -> 2015.1667; consecutive annual
+    periods are exactly 1 apart. Portable: EXTRACT(YEAR/MONTH FROM date) exists on DuckDB and Spark. -#}
 {% macro period_mid_year(period_start='period_start', period_end='period_end') -%}
-    (2000 + cast({{ dbt.datediff("cast('2000-01-01' as date)", period_start, 'day') }}
-               + {{ dbt.datediff("cast('2000-01-01' as date)", period_end, 'day') }} as double) / 730.5e0)
+    ((cast(extract(year from {{ period_start }}) as double) + (cast(extract(month from {{ period_start }}) as double) - 1) / 12
+      + cast(extract(year from {{ period_end }}) as double) + cast(extract(month from {{ period_end }}) as double) / 12) / 2)
 {%- endmacro %}
 
 {#- GSS codes of the benchmarks. -#}

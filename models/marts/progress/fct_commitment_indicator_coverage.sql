@@ -10,8 +10,8 @@ direct as (
 
 select
     c.commitment_id,
-    c.aim_id,
-    c.objective_id,
+    cast(c.aim_id as integer) as aim_id,
+    cast(c.objective_id as {{ dbt.type_string() }}) as objective_id,
     c.kind,
     c.lead,
     cast(coalesce(d.n, 0) as integer) as n_indicators_direct,
