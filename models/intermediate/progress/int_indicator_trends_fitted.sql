@@ -3,6 +3,7 @@
 --   weighted_linear_fit values whose five points all have a 95% CI (weights 1 / se^2, se = CI width / (2 * 1.96),
 --                       slope z-test with the known variances);
 --   linear_fit          otherwise: ordinary least squares, slope t-test on 3 degrees of freedom.
+-- Points are yearly or longer (int_indicator_values_annualised: monthly values become calendar-year means).
 -- Time is the period's mid-point in decimal years, so slopes are per year. Fewer than five points: not_enough_data.
 {%- set z = z_value(0.95) %}
 
@@ -11,7 +12,7 @@ with points as (
         series_key, indicator_id, area_code, sex, age, category_type, category, period_label, period_start,
         period_mid_year as t, value, lower_ci, upper_ci, count, denominator, unit, value_type,
         row_number() over (partition by series_key order by period_start desc, period_end desc) as recency
-    from {{ ref('int_indicator_values_enriched') }}
+    from {{ ref('int_indicator_values_annualised') }}
     where value is not null
 ),
 

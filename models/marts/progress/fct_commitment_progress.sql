@@ -3,7 +3,8 @@
 -- to target, the value projected at the target year from the recent trend, and a status with the rule that
 -- produced it (README "Methods", status rules). Indicators linked directly to the commitment are used; when a
 -- commitment has none, those of its objective. Values are London's (publisher's or derived from boroughs), for
--- the indicator's headline breakdown (persons, no category, the longest such series).
+-- the indicator's headline breakdown (persons, no category, the longest such series), on a yearly footing
+-- (int_indicator_values_annualised). Only curated pairs in target_indicator_measure count as measuring a target.
 {%- set plan_start = var('plan_start_year', 2021) %}
 
 with targets as (
@@ -14,6 +15,10 @@ with targets as (
 
 map as (
     select commitment_or_objective_id, indicator_id, role from {{ ref('commitment_indicator_map') }}
+),
+
+measures as (
+    select target_id, indicator_id from {{ ref('target_indicator_measure') }}
 ),
 
 links_direct as (
@@ -42,7 +47,7 @@ links as (
 
 london_values as (
     select *
-    from {{ ref('int_indicator_values_enriched') }}
+    from {{ ref('int_indicator_values_annualised') }}
     where area_code = {{ london_code() }} and value is not null
 ),
 
@@ -129,16 +134,13 @@ joined as (
         tr.fit_x_mean,
         tr.fit_y_mean,
         cast(t.target_year as double) + 0.5e0 as target_mid_year,
-        case
-            when l.indicator_id is not null and i.unit is not null and t.unit is not null
-                and lower(trim(i.unit)) = lower(trim(t.unit)) then true
-            else false
-        end as indicator_measures_target
+        case when ms.target_id is not null then true else false end as indicator_measures_target
     from targets as t
     left join links as l on t.target_id = l.target_id
     left join {{ ref('dim_indicator') }} as i on l.indicator_id = i.indicator_id
     left join per_indicator as p on l.indicator_id = p.indicator_id
     left join {{ ref('int_indicator_trends_fitted') }} as tr on p.series_key = tr.series_key
+    left join measures as ms on t.target_id = ms.target_id and l.indicator_id = ms.indicator_id
 ),
 
 levels as (
