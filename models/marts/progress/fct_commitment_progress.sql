@@ -130,6 +130,7 @@ joined as (
         tr.n_points as trend_points,
         tr.trend_method,
         tr.trend_direction,
+        tr.is_significant as trend_is_significant,
         tr.slope_per_year,
         tr.fit_x_mean,
         tr.fit_y_mean,
