@@ -43,7 +43,7 @@
             "' in the warehouse; its source '", "coalesce(indicator_source_id, 'unknown')",
             "' is unavailable (not in the offline mirror) or not yet ingested'"]) }}
         when not indicator_measures_target then {{ dbt.concat([
-            "'not_enough_data: no indicator measures this target''s metric ('", 'target_metric', "', '",
+            "'not_enough_data: no indicator measures the metric of this target ('", 'target_metric', "', '",
             "coalesce(target_unit, 'no unit')", "'); linked '", 'role', "' indicator '", 'indicator_id', "' ('",
             "coalesce(indicator_unit, 'no unit')", "') latest '", "coalesce(latest_period, 'n/a')", "' = '",
             _fmt('latest_value'), "', trend '", "coalesce(trend_direction, 'not_enough_data')", "' is shown as evidence only'"]) }}
