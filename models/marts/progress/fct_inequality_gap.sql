@@ -3,7 +3,12 @@
 -- (deprivation_fifth = 1) and the least deprived fifth (5); gap = most - least, ratio = most / least.
 -- The slope index of inequality ranks boroughs by IMD 2019 rank (most deprived first), weights them by population
 -- and gives the modelled least- minus most-deprived difference with a 95% CI (README "Methods").
+-- Coverage rule: gap, ratio and SII are given only when at least var inequality_min_boroughs (default 25 of 33)
+-- boroughs have a value and each end fifth has at least var inequality_min_per_fifth (default 2), so a year with a
+-- handful of published boroughs (e.g. NCMP 2020/21) does not produce a spurious gap.
 {%- set z = z_value(0.95) %}
+{%- set min_boroughs = var('inequality_min_boroughs', 25) %}
+{%- set min_fifth = var('inequality_min_per_fifth', 2) %}
 
 with borough_values as (
     select
@@ -40,6 +45,7 @@ sii as (
     {{ slope_index_of_inequality('borough_values', ['comparison_key'], 'imd2019_rank', 'value', 'population', 'se') }}
 )
 
+{%- set covered = '(f.n_boroughs >= ' ~ min_boroughs ~ ' and f.n_most_deprived >= ' ~ min_fifth ~ ' and f.n_least_deprived >= ' ~ min_fifth ~ ')' %}
 select
     f.comparison_key as inequality_key,
     f.indicator_id,
@@ -55,12 +61,12 @@ select
     cast(f.n_least_deprived as integer) as n_least_deprived,
     cast(f.most_deprived_fifth_mean as double) as most_deprived_fifth_mean,
     cast(f.least_deprived_fifth_mean as double) as least_deprived_fifth_mean,
-    {{ inequality_gap('f.most_deprived_fifth_mean', 'f.least_deprived_fifth_mean') }} as gap,
-    {{ inequality_ratio('f.most_deprived_fifth_mean', 'f.least_deprived_fifth_mean') }} as ratio,
-    case when s.n_units >= 3 then s.sii end as sii,
-    case when s.n_units >= 3 then s.sii_lower_ci end as sii_lower_ci,
-    case when s.n_units >= 3 then s.sii_upper_ci end as sii_upper_ci,
-    case when s.n_units >= 3 then s.sii_ci_method end as sii_ci_method,
+    case when {{ covered }} then {{ inequality_gap('f.most_deprived_fifth_mean', 'f.least_deprived_fifth_mean') }} end as gap,
+    case when {{ covered }} then {{ inequality_ratio('f.most_deprived_fifth_mean', 'f.least_deprived_fifth_mean') }} end as ratio,
+    case when {{ covered }} and s.n_units >= 3 then s.sii end as sii,
+    case when {{ covered }} and s.n_units >= 3 then s.sii_lower_ci end as sii_lower_ci,
+    case when {{ covered }} and s.n_units >= 3 then s.sii_upper_ci end as sii_upper_ci,
+    case when {{ covered }} and s.n_units >= 3 then s.sii_ci_method end as sii_ci_method,
     i.polarity,
     i.unit
 from fifths as f
