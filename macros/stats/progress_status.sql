@@ -38,10 +38,13 @@
     (case
         when target_value is null then 'no_numeric_target: the target states no number to measure against'
         when indicator_id is null then 'not_enough_data: no indicator is linked to this commitment or its objective yet'
-        when n_london_values = 0 then {{ dbt.concat([
-            "'not_enough_data: no London values for indicator '", 'indicator_id',
+        when n_london_values = 0 and n_values_any = 0 then {{ dbt.concat([
+            "'not_enough_data: no values for indicator '", 'indicator_id',
             "' in the warehouse; its source '", "coalesce(indicator_source_id, 'unknown')",
             "' is unavailable (not in the offline mirror) or not yet ingested'"]) }}
+        when n_london_values = 0 then {{ dbt.concat([
+            "'not_enough_data: no London value for indicator '", 'indicator_id',
+            "': the publisher gives none and too few boroughs have a value in any period to derive one'"]) }}
         when not indicator_measures_target then {{ dbt.concat([
             "'not_enough_data: no indicator measures the metric of this target ('", 'target_metric', "', '",
             "coalesce(target_unit, 'no unit')", "'); linked '", 'role', "' indicator '", 'indicator_id', "' ('",

@@ -104,6 +104,13 @@ per_indicator as (
     group by h.indicator_id, h.series_key, h.n_values
 ),
 
+indicator_values_any as (
+    select indicator_id, count(*) as n_values_any
+    from {{ ref('int_indicator_values_enriched') }}
+    where value is not null
+    group by indicator_id
+),
+
 joined as (
     select
         t.target_id,
@@ -120,6 +127,7 @@ joined as (
         i.source_id as indicator_source_id,
         p.series_key,
         coalesce(p.n_values, 0) as n_london_values,
+        coalesce(va.n_values_any, 0) as n_values_any,
         p.baseline_period,
         p.baseline_mid_year,
         p.baseline_value,
@@ -142,6 +150,7 @@ joined as (
     left join per_indicator as p on l.indicator_id = p.indicator_id
     left join {{ ref('int_indicator_trends_fitted') }} as tr on p.series_key = tr.series_key
     left join measures as ms on t.target_id = ms.target_id and l.indicator_id = ms.indicator_id
+    left join indicator_values_any as va on l.indicator_id = va.indicator_id
 ),
 
 levels as (
