@@ -24,6 +24,10 @@ from ingest.quality import results, suites
 from ingest.quality.suites import Check, Target, sql_str
 
 
+# Columns that identify a failing row of an indicator table in the stored sample.
+INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
+
+
 def load_registry() -> Any:
     """The source registry (owned by ingest.sources; tests replace this function with a stand-in)."""
     from ingest.sources.registry import load_registry as _load
@@ -126,17 +130,16 @@ def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], 
                 indicators=list(d.indicators), catalogue=catalogue, known_areas=known, key_columns=key,
                 source_ids=[d.source_id], today=today, borough_coverage=d.area_level == "borough")
             assets = {"rows": rows_sql, "schema": suites.schema_sql(rows_sql),
-                      "coverage": suites.coverage_sql(rows_sql)}
-            index = {"rows": [c for c in key if c != "indicator_id"] or key, "schema": ["column_name"],
-                     "coverage": suites.COVERAGE_INDEX}
+                      "coverage": suites.coverage_sql(rows_sql), "keys": suites.keys_sql(rows_sql, key)}
+            index = {"rows": INDEX_ROWS, "schema": ["column_name"], "coverage": suites.COVERAGE_INDEX, "keys": key}
         else:
             checks = [Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1})]
             for col in key:
                 checks.append(Check(f"not_null[{col}]", "ExpectColumnValuesToNotBeNull", {"column": col}))
-            if key:
-                checks.append(Check("unique_key", "ExpectCompoundColumnsToBeUnique", {"column_list": key})
-                              if len(key) > 1 else Check("unique_key", "ExpectColumnValuesToBeUnique", {"column": key[0]}))
             assets, index = {"rows": rows_sql}, {"rows": key}
+            if key:
+                checks.append(suites.unique_key_check(key))
+                assets["keys"], index["keys"] = suites.keys_sql(rows_sql, key), key
         prev, origin = suites.previous_rows(manifest, history, d.id, snapshot)
         if prev is not None:
             floor = max(1, int(prev * (1 - suites.MAX_ROW_DROP)))
@@ -205,12 +208,11 @@ def mart_targets(cfg: Settings, options: dict[str, Any], db: Path) -> tuple[list
                 checks = [c for c in checks if c.name != "indicator_known"]
             canon = [c for c, _ in suites.CANONICAL_COLUMNS]
             assets.update(schema=suites.schema_sql(rows_sql, only=canon),
-                          coverage=suites.coverage_sql(rows_sql, borough_inds))
-            index = {"rows": [c for c in key if c != "indicator_id"] or key, "schema": ["column_name"],
-                     "coverage": suites.COVERAGE_INDEX}
+                          coverage=suites.coverage_sql(rows_sql, borough_inds), keys=suites.keys_sql(rows_sql, key))
+            index = {"rows": INDEX_ROWS, "schema": ["column_name"], "coverage": suites.COVERAGE_INDEX, "keys": key}
         elif key:
-            checks.append(Check("unique_key", "ExpectCompoundColumnsToBeUnique", {"column_list": key})
-                          if len(key) > 1 else Check("unique_key", "ExpectColumnValuesToBeUnique", {"column": key[0]}))
+            checks.append(suites.unique_key_check(key))
+            assets["keys"], index["keys"] = suites.keys_sql(rows_sql, key), key
             checks += [Check(f"not_null[{c}]", "ExpectColumnValuesToNotBeNull", {"column": c}) for c in key]
         checks.insert(0, Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}))
         for aname, sql in (mart.get("assets") or {}).items():
