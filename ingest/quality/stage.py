@@ -162,13 +162,30 @@ def candidate_or_warehouse(cfg: Settings) -> Path:
     return cand if cand.exists() else cfg.warehouse
 
 
-def mart_targets(cfg: Settings, options: dict[str, Any], db: Path) -> tuple[list[Target], list[str]]:
+def warehouse_connect_args(db: Path) -> dict[str, Any]:
+    """Open the warehouse read-only, unless this process already holds it open (``his build`` runs dbt
+    in-process and dbt-duckdb keeps its connection): DuckDB then refuses a second configuration, so the
+    gate shares dbt's database instance (it sees dbt's committed data, WAL included) and only queries."""
+    import duckdb
+
+    try:
+        duckdb.connect(str(db), read_only=True).close()
+        return {"read_only": True}
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        log(f"  {db.name} is already open in this process (dbt); the gate shares that connection, queries only")
+        return {}
+
+
+def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
+                 connect_args: dict[str, Any]) -> tuple[list[Target], list[str]]:
     """Targets for gate 2 from marts.yml; also the required marts missing from ``db``."""
     import duckdb
 
     spec = suites.load_yaml("marts.yml").get("marts") or {}
     chosen = set(_selected(sorted(spec), options, _lake_names()))
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), **connect_args)
     try:
         where = {r[0]: r[1] for r in con.execute(
             "select table_name, table_schema from information_schema.tables order by table_schema").fetchall()}
@@ -293,11 +310,12 @@ def run_marts(cfg: Settings, options: dict[str, Any]) -> str:
     db = candidate_or_warehouse(cfg)
     if not db.exists():
         raise HisError(f"no warehouse to check at {db}; run `his dbt` first")
-    targets, missing = mart_targets(cfg, options, db)
+    connect_args = warehouse_connect_args(db)
+    targets, missing = mart_targets(cfg, options, db, connect_args)
     extra = [{"dataset": m, "snapshot_sha256": None, "check_name": "mart_exists", "expectation": "mart_exists",
               "column": None, "severity": "error", "success": False,
               "observed_value": f"table {m} not found in {db.name}", "unexpected_count": None,
               "failing_rows_sample": "[]", "kwargs": "{}"} for m in missing]
     if not targets and not extra:
         return "no marts selected"
-    return _run(cfg, "marts", targets, extra, f"duckdb:///{db}", {"read_only": True})
+    return _run(cfg, "marts", targets, extra, f"duckdb:///{db}", connect_args)
