@@ -163,19 +163,17 @@ def candidate_or_warehouse(cfg: Settings) -> Path:
 
 
 def warehouse_connect_args(db: Path) -> dict[str, Any]:
-    """Open the warehouse read-only, unless this process already holds it open (``his build`` runs dbt
-    in-process and dbt-duckdb keeps its connection): DuckDB then refuses a second configuration, so the
-    gate shares dbt's database instance (it sees dbt's committed data, WAL included) and only queries."""
+    """Read-only access to the warehouse; a clear error if this process still holds it open read/write."""
     import duckdb
 
     try:
         duckdb.connect(str(db), read_only=True).close()
-        return {"read_only": True}
     except duckdb.ConnectionException as exc:
         if "different configuration" not in str(exc):
             raise
-        log(f"  {db.name} is already open in this process (dbt); the gate shares that connection, queries only")
-        return {}
+        raise HisError(f"{db} is still open read/write in this process (dbt-duckdb keep_open?), so gate 2 cannot "
+                       "open it read-only; set `keep_open: false` on the duckdb output in profiles.yml") from exc
+    return {"read_only": True}
 
 
 def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,

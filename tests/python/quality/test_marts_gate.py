@@ -94,7 +94,7 @@ def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
     assert result.success
     n = len(results.read_history(cfg))
     stage.run_lake(cfg, {})  # after the build, like gate 2
-    con = duckdb.connect(str(cfg.warehouse))  # dbt still holds the file open in this process
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)  # dbt closed it (profiles.yml keep_open: false)
     total, latest, runs = con.execute(
         "select count(*), count(*) filter (where is_latest_run), count(distinct run_id) from fct_quality_check"
     ).fetchone()
@@ -103,11 +103,12 @@ def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
     assert (total, latest, runs) == (2 * n, n, 2)
     assert statuses == {"passed"}
 
-    # Gate 2 right after an in-process dbt build (as in `his build`): DuckDB refuses a read-only second
-    # configuration, so the gate shares dbt's instance and still checks the real table.
-    assert stage.warehouse_connect_args(cfg.warehouse) == {}
-    con = duckdb.connect(str(cfg.warehouse))
+    # Gate 2 right after an in-process dbt run (as in `his build`) opens the file read-only and checks it.
+    con = duckdb.connect(str(cfg.warehouse))  # the mart stands in for the lake's (not merged yet)
     con.execute(f"create table fct_indicator_value as select * from read_parquet('{NCMP.lake_path(cfg)}')")
     con.close()
+    invoke(cfg, ["run", "--select", "fct_quality_check"], warehouse=cfg.warehouse)
+    before = _sha(cfg.warehouse)
     summary = stage.run_marts(cfg, {"dataset": ["fct_indicator_value"]})
     assert "0 error(s)" in summary
+    assert _sha(cfg.warehouse) == before
