@@ -23,15 +23,16 @@ from ingest.pipeline import log
 from ingest.quality import results, suites
 from ingest.quality.suites import Check, Target, sql_str
 
-
 # Columns that identify a failing row of an indicator table in the stored sample.
 INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
 
 
 def load_registry() -> Any:
     """The source registry (owned by ingest.sources; tests replace this function with a stand-in)."""
-    from ingest.sources.registry import load_registry as _load
-
+    try:
+        from ingest.sources.registry import load_registry as _load
+    except ImportError as exc:
+        raise HisError(f"the source registry (ingest.sources.registry) is not available: {exc}") from exc
     return _load()
 
 
@@ -243,7 +244,7 @@ def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[
          connection_string: str, connect_args: dict[str, Any]) -> str:
     from ingest.quality.engine import run_targets
 
-    run_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = run_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
     def progress(dataset: str, seconds: float, n: int) -> None:
@@ -269,8 +270,8 @@ def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[
                f"(GE import {timings['import']:.1f}s): {len(errors)} error(s), {len(warns)} warning(s); run {run_id}")
     if errors:
         first = errors[0]
-        lines = [f"quality gate '{gate}' failed: {len(errors)} error check(s); first: dataset {first['dataset']}, "
-                 f"check {first['check_name']}"]
+        lines = [(f"quality gate '{gate}' failed: {len(errors)} error check(s); first: dataset {first['dataset']}, "
+                 f"check {first['check_name']}")]
         for r in errors[:10]:
             lines.append(f"- dataset {r['dataset']}: check {r['check_name']} ({r['expectation']}"
                          f"{' on ' + r['column'] if r['column'] else ''}): {r['observed_value']}; "

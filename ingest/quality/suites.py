@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,7 +166,7 @@ def declared_checks(entries: list[dict[str, Any]] | None, where: str, params: di
             raise HisError(f"{where} check #{i}: needs at least 'expect' (a GE expectation class name)")
         kwargs = {k: params.get(v[1:], v) if isinstance(v, str) and v.startswith("$") else v
                   for k, v in (e.get("kwargs") or {}).items()}
-        for k, v in kwargs.items():
+        for v in kwargs.values():
             if isinstance(v, str) and v.startswith("$"):
                 raise HisError(f"{where} check #{i}: unknown parameter {v} (known: {', '.join(sorted(params))})")
         out.append(Check(name=e.get("name") or f"{e['expect']}#{i}", expectation=e["expect"], kwargs=kwargs,
