@@ -46,9 +46,27 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
         result = dbtRunner().invoke(cmd)
     finally:
         os.chdir(old_cwd)
+        _close_duckdb()
     if result.exception is not None:
         raise HisError(f"dbt {args[0]} could not run: {result.exception}")
     return result
+
+
+def _close_duckdb() -> None:
+    """Release the DuckDB file dbt-duckdb keeps open in this process after a run.
+
+    Without this, opening the same file again in-process (gate 2, the report export) fails with
+    "Can't open a connection to same database file with a different configuration", and on
+    Windows-like file systems the candidate could not be renamed.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:  # the spark-only install has no dbt-duckdb
+        return
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def prepare_candidate(cfg: Settings) -> Path:

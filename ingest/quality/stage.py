@@ -172,8 +172,8 @@ def warehouse_connect_args(db: Path) -> dict[str, Any]:
     except duckdb.ConnectionException as exc:
         if "different configuration" not in str(exc):
             raise
-        raise HisError(f"{db} is still open read/write in this process (dbt-duckdb keep_open?), so gate 2 cannot "
-                       "open it read-only; set `keep_open: false` on the duckdb output in profiles.yml") from exc
+        raise HisError(f"{db} is still open read/write in this process, so gate 2 cannot open it read-only; "
+                       "dbt runs must go through ingest.dbt_runner.invoke, which releases dbt-duckdb's handle") from exc
     return {"read_only": True}
 
 

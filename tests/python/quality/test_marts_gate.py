@@ -94,7 +94,7 @@ def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
     assert result.success
     n = len(results.read_history(cfg))
     stage.run_lake(cfg, {})  # after the build, like gate 2
-    con = duckdb.connect(str(cfg.warehouse), read_only=True)  # dbt closed it (profiles.yml keep_open: false)
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)  # dbt_runner released dbt-duckdb's handle
     total, latest, runs = con.execute(
         "select count(*), count(*) filter (where is_latest_run), count(distinct run_id) from fct_quality_check"
     ).fetchone()
