@@ -93,6 +93,9 @@ def discard_candidate(cfg: Settings) -> None:
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
+    from ingest.quality.results import ensure_results_file
+
+    ensure_results_file(cfg)  # source quality.gate_results must exist even before any gate has run
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
     else:
