@@ -130,8 +130,8 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
         if "value" not in so:
             raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
         part = base.with_columns(pl.lit(spec.id).alias("indicator_id"),
-                                 pl.lit(so.get("sex")).cast(pl.String).alias("sex"),
-                                 pl.lit(so.get("age")).cast(pl.String).alias("age"))
+                                 pl.lit(so.get("sex", o.get("sex"))).cast(pl.String).alias("sex"),
+                                 pl.lit(so.get("age", o.get("age"))).cast(pl.String).alias("age"))
         part = to_number(ctx, part, _col(ctx, df, so["value"]), "value", note_out="value_note")
         for measure in ("count", "denominator", "lower_ci", "upper_ci"):
             if so.get(measure) is not None:
