@@ -58,7 +58,7 @@ def parse_period(label: str, period_type: str) -> tuple[str, date, date]:
         if m:
             y0 = int(m.group(1))
             y1 = int(m.group(2)) if len(m.group(2)) == 4 else _century(m.group(2), y0)
-            if y1 >= y0:
+            if 0 <= y1 - y0 <= 20:
                 return text, date(y0, 1, 1), date(y1, 12, 31)
     elif period_type in {"academic_year", "financial_year", "active_lives_year"}:
         sm, sd = {"academic_year": (9, 1), "financial_year": (4, 1), "active_lives_year": (11, 15)}[period_type]

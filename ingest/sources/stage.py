@@ -124,7 +124,8 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
-    registry = load_registry(options.get("registry"))
+    default = cfg.project_root / "ingest" / "sources" / "registry.yml"
+    registry = load_registry(options.get("registry") or (default if default.exists() else None))
     wanted = options.get("source") or []
     if isinstance(wanted, str):
         wanted = [wanted]
