@@ -45,8 +45,8 @@ def parse_api(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.
                      ("Count", "count"), ("Denominator", "denominator")):
         df = to_number(ctx, df, col, out)
     note = pl.col("Value note").str.strip_chars().replace("", None)
-    df = df.with_columns(pl.concat_str([note, pl.col("__sup")], separator="; ", ignore_nulls=True)
-                         .replace("", None).alias("value_note"))
+    # the publisher's note where it gives one (it explains the suppression), else the marker we saw
+    df = df.with_columns(pl.coalesce(note, pl.col("__sup")).alias("value_note"))
     df = df.select(
         "indicator_id",
         pl.col("Area Code").alias("area_code"),

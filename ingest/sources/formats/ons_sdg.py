@@ -47,8 +47,7 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
         pl.when(decile.is_not_null()).then(pl.lit("Deprivation decile")).alias("category_type"),
         decile.alias("category"),
         "value",
-        pl.concat_str([status_note, pl.col("__sup")], separator="; ", ignore_nulls=True).replace("", None)
-        .alias("value_note"),
+        pl.coalesce(status_note, pl.col("__sup")).alias("value_note"),
     )
     default = ctx.options.get("period_type", "calendar_year")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}

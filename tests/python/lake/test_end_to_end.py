@@ -21,7 +21,7 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(tmp_pa
     lake = pl.concat([pl.read_parquet(p) for p in cfg.lake_dir.glob("*/*.parquet")
                       if "indicator_id" in pl.read_parquet_schema(p)])
     expected = dict(lake.group_by("indicator_id").len().iter_rows())
-    con = duckdb.connect(str(cfg.warehouse))  # dbt (in-process) may still hold a read-write handle
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
     try:
         got = dict(con.execute("select indicator_id, count(*) from fct_indicator_value group by 1").fetchall())
         assert got == expected
