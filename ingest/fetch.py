@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ def fetch(cfg: Settings, source_id: str, url: str, *, mirror_path: str | None = 
         os.close(fd)
         shutil.copyfile(src, tmp)
         os.replace(tmp, dest)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     size = dest.stat().st_size
     manifest = _manifest_path(cfg)
     new = not manifest.exists()

@@ -20,7 +20,7 @@ import hashlib
 import os
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def manifest_path(cfg: Settings) -> Path:

@@ -128,7 +128,7 @@ def test_duplicated_month_in_the_datastore_csv(good_lake, mirror_dir):
 
     from ingest.sources.registry import REGISTRY_PATH
 
-    cfg, mirror, before = good_lake
+    cfg, _mirror, before = good_lake
     doc = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
     src = next(s for s in doc["sources"] if s["id"] == "gla_london_air_quality")
     src["files"][0].update(mirror_path="gla_london_air_quality/air-quality-london-monthly-averages.csv", ext="csv",
