@@ -177,6 +177,11 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
     df = df.with_columns(pl.col("area_code").str.strip_chars(), pl.col("period_label").cast(pl.String).str.strip_chars())
     df = keep_areas(df, area_level)
+    # Registry option exclude_periods: labels the publisher's file carries but that must not be used
+    # (each with its reason in the registry, e.g. an impossible period).
+    excluded = [str(p) for p in ctx.options.get("exclude_periods") or []]
+    if excluded:
+        df = df.filter(~pl.col("period_label").is_in(excluded))
     if df.height == 0:
         raise ctx.fail("no rows for London boroughs, London (E12000007) or England (E92000001) after filtering; "
                        "wrong file or renamed area codes?")

@@ -19,7 +19,7 @@ EXPECTED_ROWS = {
     ("fingertips_lifestyle", "active_adults"): 340,
     ("fingertips_lifestyle", "inactive_adults"): 340,
     ("fingertips_lifestyle", "active_children"): 271,
-    ("fingertips_life_expectancy", "life_expectancy"): 612,       # 594 London + 18 England
+    ("fingertips_life_expectancy", "life_expectancy"): 544,       # 528 London + 16 England ("2023 - 25" excluded)
     ("fingertips_life_expectancy", "healthy_life_expectancy"): 544,
     ("fingertips_life_expectancy", "sii_life_expectancy"): 544,
     ("ons_sdg_air_pollution_mortality", "pm25_mortality_fraction"): 560,  # 462 boroughs + 14 London + 84 England
@@ -73,6 +73,13 @@ def test_suppressed_na_is_null_not_zero_with_note(ingested):
         pl.col("area_code") == "E09000001")
     assert city.height == 11 and city["value"].null_count() == 11   # City of London NA every year
     assert (lake_frame(cfg, "fingertips_ncmp_obesity", "ncmp_obesity_reception")["value"] == 0).sum() == 0
+
+
+def test_doubtful_life_expectancy_period_is_excluded(ingested):
+    cfg, _ = ingested
+    df = lake_frame(cfg, "fingertips_life_expectancy", "life_expectancy")
+    assert "2023 - 25" not in df["period_label"].to_list()
+    assert df["period_label"].max() == "2022 - 24"
 
 
 def test_old_and_new_pm25_methods_are_kept_apart(ingested):
