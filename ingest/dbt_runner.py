@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +60,20 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
 
 
 def _close_duckdb() -> None:
-    """dbt-duckdb keeps its DuckDB handle open in-process after dbt returns, with recent writes still in
-    the ``.wal`` file. Close it so the database file is complete before it is renamed (published) or read."""
-    if "dbt.adapters.duckdb.connections" in sys.modules:
-        sys.modules["dbt.adapters.duckdb.connections"].DuckDBConnectionManager.close_all_connections()
+    """Release the DuckDB file dbt-duckdb keeps open in this process after a run.
+
+    Without this, opening the same file again in-process (gate 2, the report export) fails with
+    "Can't open a connection to same database file with a different configuration", and on
+    Windows-like file systems the candidate could not be renamed.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:  # the spark-only install has no dbt-duckdb
+        return
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def prepare_candidate(cfg: Settings) -> Path:

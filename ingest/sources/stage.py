@@ -28,7 +28,7 @@ import polars as pl
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.fetch import Snapshot, SourceUnavailable, fetch
+from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
 from ingest.pipeline import log
 from ingest.sources.conform import FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
@@ -140,13 +140,18 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         start = time.perf_counter()
         snaps: dict[str, Snapshot] = {}
         missing: dict[str, str] = {}
+        stale: dict[str, str] = {}
         for f in source.files:
             try:
                 snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
             except SourceUnavailable as exc:
                 missing[f.id] = str(exc)
-            except HisError as exc:
-                missing[f.id] = f"fetch failed: {exc}"
+            except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
+                if exc.previous is not None:
+                    snaps[f.id] = exc.previous
+                    stale[f.id] = str(exc).splitlines()[0]
+                else:
+                    missing[f.id] = str(exc)
         if not snaps:
             first = next(iter(missing.values()))
             reason = first if len(missing) == 1 else f"{first} (and {len(missing) - 1} more file(s) likewise)"
@@ -189,7 +194,8 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         _append_manifest(cfg, rows)
         written += len(todo)
         unchanged += skipped
-        reason = "" if not missing else "missing file(s): " + "; ".join(missing.values())
+        notes = [*(f"missing file: {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values())]
+        reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
         log(f"  [{n}/{len(sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "

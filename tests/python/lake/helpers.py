@@ -39,17 +39,14 @@ def ashe_zip(dest: Path, member: str = "Work Geography LWF Table 7 LWF.1a   lwfm
     return dest
 
 
-def private_mirror(tmp: Path, real_mirror: Path, copy: list[str] = (), link_all: bool = True) -> Path:
-    """A mirror directory: real source folders symlinked (or copied when listed in ``copy``, so tests can break them)."""
+def private_mirror(tmp: Path, real_mirror: Path, skip: tuple[str, ...] = ("phe_methods_testdata",)) -> Path:
+    """A copy of the mirror's source folders (the fetch layer refuses symlinks that leave the mirror), so a
+    test can break files or add a source without touching the shared mirror."""
     mirror = tmp / "mirror"
     mirror.mkdir(parents=True, exist_ok=True)
     for folder in real_mirror.iterdir():
-        if not folder.is_dir():
-            continue
-        if folder.name in copy:
+        if folder.is_dir() and folder.name not in skip:
             shutil.copytree(folder, mirror / folder.name)
-        elif link_all:
-            (mirror / folder.name).symlink_to(folder)
     return mirror
 
 

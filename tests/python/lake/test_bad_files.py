@@ -13,9 +13,8 @@ from .helpers import lake_fingerprint, private_mirror
 
 @pytest.fixture()
 def good_lake(tmp_path, mirror_dir):
-    """A lake ingested from a private mirror whose lifestyle, IMD and air quality folders are copies we may break."""
-    mirror = private_mirror(tmp_path, mirror_dir, copy=["fingertips_lifestyle", "mhclg_imd2019",
-                                                        "gla_london_air_quality"])
+    """A lake ingested from a private copy of the mirror whose files the test may break."""
+    mirror = private_mirror(tmp_path, mirror_dir)
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror)
     stage.run(cfg, {})
     return cfg, mirror, lake_fingerprint(cfg.lake_dir)
