@@ -36,6 +36,13 @@ def load_registry() -> Any:
     return _load()
 
 
+def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """Per-source availability written by the ingest stage (empty when ingest has not run)."""
+    from ingest.sources.stage import read_source_status as _read
+
+    return _read(cfg)
+
+
 def _today(options: dict[str, Any]) -> dt.date:
     return options.get("today") or dt.date.today()
 
@@ -106,6 +113,7 @@ def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], 
     history = results.read_history(cfg)
     overrides = suites.load_yaml("lake.yml").get("datasets") or {}
     known = _known_areas(cfg, registry)
+    statuses = read_source_status(cfg)
     today = _today(options)
     targets: list[Target] = []
     skipped: list[dict[str, Any]] = []
@@ -113,11 +121,14 @@ def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], 
         if d.id not in chosen:
             continue
         path = d.lake_path(cfg)
-        if not path.exists():
-            # A source unavailable offline is reported, not failed (ingest fails required sources itself).
-            skipped.append({"dataset": d.id, "snapshot_sha256": None, "check_name": "lake_file_present",
-                            "expectation": "lake_file_present", "column": None, "severity": "warn",
-                            "success": False, "observed_value": f"no lake file at {path}",
+        status = statuses.get(d.source_id, {})
+        if not path.exists() or status.get("status") == "unavailable":
+            # A source unavailable offline (its lake file is an empty placeholder, or absent) is reported,
+            # not failed: the ingest stage itself fails sources marked required.
+            why = status.get("reason") if status.get("status") == "unavailable" else f"no lake file at {path}"
+            skipped.append({"dataset": d.id, "snapshot_sha256": None, "check_name": "source_available",
+                            "expectation": "source_available", "column": None, "severity": "warn",
+                            "success": False, "observed_value": f"source {d.source_id} unavailable: {why}",
                             "unexpected_count": None, "failing_rows_sample": "[]", "kwargs": "{}"})
             continue
         snapshot = _lake_snapshot(manifest, d.id, path)
