@@ -124,3 +124,36 @@ def test_gate_2_gives_the_same_verdicts_on_both_engines(both):
     on_duckdb, on_spark = (verdicts(runs[rid]) for rid in last_two)
     assert len(on_duckdb) > 20
     assert on_spark == on_duckdb
+
+
+def test_contract_not_null_is_enforced_on_spark_parquet_tables(both, tmp_path, project_root):
+    """Spark's Parquet tables carry no NOT NULL; macros/portability/spark__constraints.sql checks it after
+    the build, so a null in a not_null contract column fails the model (and drops it) as on DuckDB."""
+    from dbt.cli.main import dbtRunner
+
+    duck, _spark, _, _ = both
+    probe = tmp_path / "probe"
+    (probe / "models").mkdir(parents=True)
+    shutil.copytree(project_root / "macros" / "portability", probe / "macros" / "portability")
+    (probe / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0.0'\nconfig-version: 2\nprofile: his\nmodel-paths: [models]\n"
+        "macro-paths: [macros]\nflags: {send_anonymous_usage_stats: false}\n"
+        "models: {probe: {+materialized: table, +file_format: parquet}}\n")
+    (probe / "models" / "probe_ok.sql").write_text("select cast('a' as string) as k")
+    (probe / "models" / "probe_null.sql").write_text(
+        "select cast('a' as string) as k union all select cast(null as string) as k")
+    contract = "    config: {{contract: {{enforced: true}}}}\n    columns:\n" \
+               "      - {{name: k, data_type: string, constraints: [{{type: not_null}}]}}\n"
+    (probe / "models" / "probe.yml").write_text(
+        "version: 2\nmodels:\n  - name: probe_ok\n" + contract.format() + "  - name: probe_null\n" + contract.format())
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in SPARK_ENV.items():
+            mp.setenv(key, value)
+        mp.setenv("HIS_DATA_DIR", str(duck.data_dir))
+        mp.setenv("HIS_SPARK_SCHEMA", "his_probe")
+        result = dbtRunner().invoke(["run", "--project-dir", str(probe), "--profiles-dir", str(project_root),
+                                     "--target", "spark", "--target-path", str(probe / "target")])
+    status = {r.node.name: (str(r.status), r.message or "") for r in result.result}
+    assert status["probe_ok"][0] == "success"
+    assert status["probe_null"][0] == "error"
+    assert "contract constraint violated" in status["probe_null"][1] and "k not_null: 1 row(s)" in status["probe_null"][1]
