@@ -9,7 +9,9 @@ Steps, each streamed to stderr:
    ``@evidence-dev/duckdb`` 2.0.1) opens it read-only (tested in tests/python/reports/).
 2. Link: ``reports/sources/warehouse/marts.duckdb`` (git-ignored) is pointed at that export, because
    Evidence resolves ``connection.yaml`` filenames relative to the source folder.
-3. ``npm run sources`` (Evidence runs each ``sources/warehouse/*.sql`` and stores Parquet) and
+3. Maps: ``reports/static/geo/`` (git-ignored) gets the boroughs' GeoJSON, written from mart
+   ``dim_area_boundary``, and a blank background tile, so the maps fetch nothing from the internet.
+4. ``npm run sources`` (Evidence runs each ``sources/warehouse/*.sql`` and stores Parquet) and
    ``npm run build:strict`` (fails on any query or component error). The static site lands in
    ``reports/build/`` (:func:`site_dir`).
 
@@ -21,11 +23,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -46,6 +51,9 @@ REQUIRED_MARTS: tuple[str, ...] = (
     "fct_borough_indicator",
     "fct_inequality_gap",
     "fct_quality_check",
+    "fct_dataset_snapshot",
+    "fct_source_status",
+    "dim_area_boundary",
 )
 SOURCE_NAME = "warehouse"  # the Evidence source folder: pages query `warehouse.<mart>`
 DEFAULT_PORT = 3000
@@ -126,6 +134,73 @@ def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> t
     return target, counts
 
 
+def _round_coords(value: Any, digits: int = 5) -> Any:
+    """Round nested coordinate lists (5 decimals of a degree is about 1 m): halves the file size."""
+    if isinstance(value, list):
+        return [_round_coords(v, digits) for v in value]
+    if isinstance(value, float):
+        return round(value, digits)
+    return value
+
+
+def _blank_png(size: int = 256) -> bytes:
+    """A plain white PNG tile: the maps' background, so Leaflet never asks a tile server."""
+    raw = b"".join(b"\x00" + b"\xff\xff\xff" * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_geo_assets(cfg: Settings, export: Path) -> Path:
+    """Write ``reports/static/geo/`` (git-ignored): the boroughs' GeoJSON from mart dim_area_boundary and a
+    blank background tile. Returns the GeoJSON path."""
+    import duckdb
+
+    con = duckdb.connect(str(export), read_only=True)
+    try:
+        rows = con.execute(
+            "select area_code, area_name, geometry_geojson from dim_area_boundary order by area_code"
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise HisError("mart dim_area_boundary is empty: the borough maps need the London boundaries source")
+    features = []
+    for code, name, geometry in rows:
+        try:
+            geom = json.loads(geometry)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise HisError(f"dim_area_boundary: geometry of {code} is not valid GeoJSON: {exc}") from exc
+        geom["coordinates"] = _round_coords(geom.get("coordinates"))
+        features.append({"type": "Feature", "properties": {"GSS_CODE": code, "NAME": name}, "geometry": geom})
+    geo_dir = cfg.reports_dir / "static" / "geo"
+    target = geo_dir / "london_boroughs.geojson"
+    collection = {"type": "FeatureCollection", "features": features}
+    _write_atomic(target, json.dumps(collection, separators=(",", ":")).encode())
+    _write_atomic(geo_dir / "blank-tile.png", _blank_png())
+    return target
+
+
 def link_export(cfg: Settings, export: Path) -> Path:
     """Point ``reports/sources/warehouse/marts.duckdb`` at the export (symlink; copy where links fail)."""
     link = cfg.reports_dir / "sources" / SOURCE_NAME / "marts.duckdb"
@@ -198,6 +273,8 @@ def build_site(cfg: Settings) -> dict[str, Any]:
     export, counts = export_marts(cfg)
     log(f"  exported {len(counts)} marts ({sum(counts.values())} rows) to {export}")
     link_export(cfg, export)
+    geo = write_geo_assets(cfg, export)
+    log(f"  wrote {geo} ({geo.stat().st_size / 1e6:.1f} MB) for the borough maps")
     _npm(cfg, "sources")
     _npm(cfg, "build:strict")
     site = site_dir(cfg)
