@@ -36,7 +36,9 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
     """Run one dbt command in-process against ``warehouse`` (default: the published warehouse)."""
     from dbt.cli.main import dbtRunner  # imported here: dbt import costs ~1 s
 
-    os.environ.update(dbt_env(cfg, warehouse))
+    env = dbt_env(cfg, warehouse)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     cmd = [*args, "--project-dir", str(cfg.project_root), "--profiles-dir", str(cfg.project_root)]
     if cfg.target != "duckdb":
         cmd += ["--target", cfg.target]
@@ -46,9 +48,32 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
         result = dbtRunner().invoke(cmd)
     finally:
         os.chdir(old_cwd)
+        _close_duckdb()
+        for k, v in saved.items():  # do not leak the candidate path etc. into later stages or tests
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     if result.exception is not None:
         raise HisError(f"dbt {args[0]} could not run: {result.exception}")
     return result
+
+
+def _close_duckdb() -> None:
+    """Release the DuckDB file dbt-duckdb keeps open in this process after a run.
+
+    Without this, opening the same file again in-process (gate 2, the report export) fails with
+    "Can't open a connection to same database file with a different configuration", and on
+    Windows-like file systems the candidate could not be renamed.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:  # the spark-only install has no dbt-duckdb
+        return
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def prepare_candidate(cfg: Settings) -> Path:
@@ -75,6 +100,9 @@ def discard_candidate(cfg: Settings) -> None:
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
+    from ingest.quality.results import ensure_results_file
+
+    ensure_results_file(cfg)  # source quality.gate_results must exist even before any gate has run
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
     else:
