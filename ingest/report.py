@@ -361,12 +361,22 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Browsers drop connections mid-body (the Arrow reader stops at end-of-stream): not a server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(
     site: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1"
 ) -> http.server.ThreadingHTTPServer:
     """A static file server for the built site (port 0 picks a free port)."""
     handler = functools.partial(_SiteHandler, directory=str(site))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    return _QuietServer((host, port), handler)
 
 
 def serve(cfg: Settings, port: int = DEFAULT_PORT) -> None:

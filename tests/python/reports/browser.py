@@ -4,6 +4,7 @@ and loading placeholders still on screen."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,3 +120,77 @@ def load(browser, base: str, path: str, screenshot: Path | None = None, settle_m
     finally:
         context.close()
     return result
+
+
+async def _load_async(context, base: str, path: str, screenshot: Path | None) -> PageLoad:
+    result = PageLoad(path)
+    page = await context.new_page()
+    responded: dict[object, int] = {}
+
+    async def on_route(route):
+        host = urlparse(route.request.url).hostname
+        if host not in {"127.0.0.1", "localhost"}:
+            result.problems.append(f"request to the internet blocked: {route.request.url}")
+            await route.abort()
+        else:
+            await route.continue_()
+
+    def on_failed(request):
+        if request.failure == "net::ERR_ABORTED" and responded.get(request) == 200:
+            return  # see load(): the Arrow reader stops at end-of-stream after a complete 200 response
+        result.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def on_response(response):
+        responded[response.request] = response.status
+        if response.status >= 400:
+            result.problems.append(f"HTTP {response.status}: {response.url}")
+
+    await page.route("**/*", on_route)
+    page.on("console", lambda m: m.type == "error" and result.problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: result.problems.append(f"page error: {e}"))
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    try:
+        await page.goto(base + path, wait_until="networkidle", timeout=90_000)
+        await page.wait_for_timeout(300)
+        placeholders = await page.evaluate(PLACEHOLDER_JS)
+        if placeholders["pulses"] or placeholders["text"]:
+            result.problems.append(f"loading placeholder still shown: {placeholders}")
+        result.text = await page.inner_text("body")
+        if screenshot is not None:
+            await page.screenshot(path=str(screenshot), full_page=True)
+    except Exception as exc:  # noqa: BLE001 - a timeout or crash is this page's problem, reported with the others
+        result.problems.append(f"could not load: {exc}")
+    finally:
+        await page.close()
+    return result
+
+
+def load_all(
+    site: Path, paths: list[str], screenshots: dict[str, Path] | None = None, concurrency: int = 4
+) -> dict[str, PageLoad]:
+    """Load every path (a few at a time) in one headless Chromium; return what each page showed and any problems."""
+    from playwright.async_api import async_playwright
+
+    screenshots = screenshots or {}
+
+    async def main(base: str) -> list[PageLoad]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # One context: pages share the HTTP cache (DuckDB-WASM and the Parquet files load once).
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one(path: str) -> PageLoad:
+                async with gate:
+                    return await _load_async(context, base, path, screenshots.get(path))
+
+            try:
+                return await asyncio.gather(*(one(p) for p in paths))
+            finally:
+                await context.close()
+                await browser.close()
+
+    with served(site) as base:
+        results = asyncio.run(main(base))
+    return {r.path: r for r in results}
