@@ -73,15 +73,16 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _mart_names(con: Any, warehouse: Path) -> dict[str, str]:
-    """Marts in the attached warehouse ``wh``: name -> schema (dim_/fct_ tables and views)."""
+def _mart_names(con: Any, warehouse: Path, alias: str) -> dict[str, str]:
+    """Marts in the attached warehouse: name -> schema (dim_/fct_ tables and views)."""
     rows = con.execute(
         """
         select table_schema, table_name from information_schema.tables
-        where table_catalog = 'wh'
+        where table_catalog = ?
           and (table_name like 'dim\\_%' escape '\\' or table_name like 'fct\\_%' escape '\\')
         order by table_schema, table_name
-        """
+        """,
+        [alias],
     ).fetchall()
     found: dict[str, str] = {}
     for schema, name in rows:
@@ -106,14 +107,19 @@ def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> t
     for path in (tmp, Path(str(tmp) + ".wal")):
         path.unlink(missing_ok=True)
     counts: dict[str, int] = {}
+    alias = cfg.warehouse.name.split(".")[0] or "wh"
+    if alias == target.name.split(".")[0]:
+        raise HisError(f"the warehouse file {cfg.warehouse} must not be named like the export {target.name}")
     try:
         con = duckdb.connect(str(tmp))
         try:
             try:
-                con.execute(f"attach '{cfg.warehouse}' as wh (read_only)")
+                # Views in the warehouse name its catalog (the file name up to the first dot): attach it
+                # under that name so they resolve.
+                con.execute(f"attach '{cfg.warehouse}' as \"{alias}\" (read_only)")
             except duckdb.Error as exc:
                 raise HisError(f"cannot open the warehouse {cfg.warehouse} read-only: {exc}") from exc
-            marts = _mart_names(con, cfg.warehouse)
+            marts = _mart_names(con, cfg.warehouse, alias)
             missing = [m for m in required if m not in marts]
             if missing:
                 raise HisError(
@@ -121,9 +127,12 @@ def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> t
                     "Run `his build` (or `his dbt`) so every mart exists."
                 )
             for name, schema in marts.items():
-                con.execute(f'create table main."{name}" as select * from wh."{schema}"."{name}"')
+                try:
+                    con.execute(f'create table main."{name}" as select * from "{alias}"."{schema}"."{name}"')
+                except duckdb.Error as exc:
+                    raise HisError(f"cannot export mart {schema}.{name} from {cfg.warehouse}: {exc}") from exc
                 counts[name] = con.execute(f'select count(*) from main."{name}"').fetchone()[0]
-            con.execute("detach wh")
+            con.execute(f'detach "{alias}"')
             con.execute("checkpoint")
         finally:
             con.close()
