@@ -25,6 +25,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Evidence renders a chart only once it scrolls into view: scroll through the page before judging it.
+SCROLL_JS = """async () => {
+  const step = Math.max(window.innerHeight - 100, 200);
+  for (let y = 0; y < document.body.scrollHeight; y += step) {
+    window.scrollTo(0, y);
+    await new Promise((r) => setTimeout(r, 120));
+  }
+  window.scrollTo(0, 0);
+}"""
 # Evidence's loading skeletons: a visually hidden "Loading..." inside an animate-pulse element.
 PLACEHOLDER_JS = """() => {
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
@@ -110,6 +119,7 @@ def load(browser, base: str, path: str, screenshot: Path | None = None, settle_m
     page.on("response", on_response)
     try:
         page.goto(base + path, wait_until="networkidle", timeout=60_000)
+        page.evaluate(SCROLL_JS)
         page.wait_for_timeout(settle_ms)
         placeholders = page.evaluate(PLACEHOLDER_JS)
         if placeholders["pulses"] or placeholders["text"]:
@@ -152,6 +162,7 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None) ->
     page.on("response", on_response)
     try:
         await page.goto(base + path, wait_until="networkidle", timeout=90_000)
+        await page.evaluate(SCROLL_JS)
         await page.wait_for_timeout(300)
         placeholders = await page.evaluate(PLACEHOLDER_JS)
         if placeholders["pulses"] or placeholders["text"]:
