@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", help="dbt selection, passed through")
     sub.add_parser("collect", parents=[common], help=STAGE_TABLE["collect"][0])
     p = sub.add_parser("report", parents=[common], help=STAGE_TABLE["report"][0])
-    p.add_argument("--serve", action="store_true", help="serve the built site on localhost")
+    p.add_argument("--serve", action="store_true", help="serve the built site on http://127.0.0.1:PORT/")
+    p.add_argument("--port", type=int, default=3000, help="port for --serve (default 3000)")
     return parser
 
 
