@@ -8,7 +8,7 @@
   temporary file and renamed into place. The ``collect`` build stage (:func:`run_collect`) writes it to
   the *candidate* warehouse, so quality gate 2 checks exactly the rows Spark produced and ``publish``
   serves them to the reports. On the Spark target the published warehouse is
-  ``<data>/spark/marts.duckdb`` (see :func:`ingest.config.settings`), never the DuckDB target's file.
+  ``<data>/spark/warehouse.duckdb`` (see :func:`ingest.config.settings`), never the DuckDB target's file.
 - :func:`build` runs ``dbt build`` on Spark and returns its wall time (for the scale benchmark).
 
 Needs the ``spark`` extra (``uv sync --extra spark``) and Java 17.

@@ -76,7 +76,7 @@ def both(tmp_path_factory, mirror_dir):
 def test_spark_warehouse_is_a_separate_file(both):
     duck, spark, _, _ = both
     assert duck.warehouse.exists() and spark.warehouse.exists()
-    assert spark.warehouse == duck.data_dir / "spark" / "marts.duckdb" != duck.warehouse
+    assert spark.warehouse == duck.data_dir / "spark" / "warehouse.duckdb" != duck.warehouse
 
 
 def test_every_mart_has_the_same_rows_on_duckdb_and_spark(both):
@@ -157,3 +157,13 @@ def test_contract_not_null_is_enforced_on_spark_parquet_tables(both, tmp_path, p
     assert status["probe_ok"][0] == "success"
     assert status["probe_null"][0] == "error"
     assert "contract constraint violated" in status["probe_null"][1] and "k not_null: 1 row(s)" in status["probe_null"][1]
+
+
+def test_report_export_reads_the_spark_warehouse(both):
+    """The reports' mart export (first step of `his report`) accepts the collected Spark warehouse."""
+    from ingest.report import export_marts
+
+    _duck, spark, _, _ = both
+    path, counts = export_marts(spark)
+    assert path.exists()
+    assert counts["fct_indicator_value"] > 1000
