@@ -147,7 +147,15 @@ class Plan:
                 f"synthetic groups)")
 
 
+def whole_rows(rows: int, n_areas: int) -> int:
+    """``rows`` rounded up to whole (area x year) series of one indicator and breakdown, so every area
+    (every London borough too) has every year in every series: 10M -> 10,001,880 with 318 areas."""
+    unit = n_areas * N_YEARS
+    return max(1, math.ceil(rows / unit)) * unit
+
+
 def plan(rows: int, n_areas: int, n_indicators: int) -> Plan:
+    rows = whole_rows(rows, n_areas)
     block = n_indicators * n_areas * N_YEARS
     breakdowns = max(1, math.ceil(rows / block))
     groups = max(1, math.ceil(breakdowns / (len(SEXES) * len(AGES))))
@@ -155,12 +163,14 @@ def plan(rows: int, n_areas: int, n_indicators: int) -> Plan:
 
 
 def generating_sql(rows: int, areas: list[Area], indicators: list[IndicatorSpec], snapshot: str) -> str:
-    """One DuckDB query producing exactly ``rows`` synthetic rows in the canonical column order and types.
+    """One DuckDB query producing ``whole_rows(rows)`` synthetic rows in the canonical column order and types.
 
-    Row ordinal = breakdown * (indicators x areas x years) + position in that block, so the first
-    ``rows`` ordinals are taken exactly (every breakdown complete except possibly the last).
+    Row ordinal = breakdown * (indicators x areas x years) + (indicator x areas + area) x years + year, so
+    the first ``whole_rows(rows)`` ordinals are whole series (every breakdown complete except the last,
+    which has only its first indicators).
     """
     p = plan(rows, len(areas), len(indicators))
+    rows = p.rows
     area_values = ", ".join(f"({_sql_str(a.code)}, {_sql_str(a.name)}, {_sql_str(a.type)}, {i})"
                             for i, a in enumerate(areas))
     ind_values = ", ".join(f"({_sql_str(s.id)}, {s.lo!r}, {s.hi!r}, {str(s.proportion).lower()}, {i})"
@@ -229,13 +239,14 @@ def lake_path(lake_dir: Path) -> Path:
 
 def generate(lake_dir: Path, rows: int, *, mirror: Path, project_root: Path, threads: int | None = None,
              memory_limit: str | None = None) -> tuple[Path, Plan]:
-    """Write ``rows`` synthetic rows to the lake; return the path and the size plan."""
+    """Write about ``rows`` synthetic rows (:func:`whole_rows`) to the lake; return the path and the size plan."""
     import duckdb
 
     areas = national_areas(mirror)
     indicators = catalogue_indicators(project_root)
     spec = f"synthetic-benchmark v1 rows={rows} areas={len(areas)} indicators={','.join(i.id for i in indicators)}"
     snapshot = hashlib.sha256(spec.encode()).hexdigest()
+    rows = whole_rows(rows, len(areas))
     out = lake_path(lake_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
