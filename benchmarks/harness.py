@@ -25,6 +25,7 @@ class Measure:
     seconds: float
     peak_mib: float
     returncode: int
+    cpu_seconds: float = 0.0  # user + system CPU of the child and its reaped descendants
     rows: int | None = None
     note: str = ""
     log_tail: list[str] = field(default_factory=list)
@@ -71,7 +72,16 @@ def run_measured(name: str, argv: Sequence[str], *, env: Mapping[str, str] | Non
         log_file.close()
     # Linux reports ru_maxrss in KiB.
     return Measure(name=name, seconds=seconds, peak_mib=usage.ru_maxrss / 1024, returncode=proc.returncode,
-                   rows=rows, log_tail=tail)
+                   cpu_seconds=usage.ru_utime + usage.ru_stime, rows=rows, log_tail=tail)
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load average, printed with the figures: other work on the machine inflates wall time."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} CPUs"
 
 
 def his_argv(*args: str, synthetic: bool = False) -> list[str]:

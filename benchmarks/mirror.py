@@ -107,24 +107,25 @@ def _failure_note(m: Measure) -> str:
 
 def report(res: MirrorResult) -> str:
     out = ["== Mirror data: build stages (real CLI, one process each, fresh data dir) =="]
-    rows = [[m.name, fmt_seconds(m.seconds), fmt_mib(m.peak_mib), "ok" if m.ok else "FAILED", m.note]
-            for m in res.stages]
+    rows = [[m.name, fmt_seconds(m.seconds), fmt_seconds(m.cpu_seconds), fmt_mib(m.peak_mib),
+             "ok" if m.ok else "FAILED", m.note] for m in res.stages]
     if rows:
         total = sum(m.seconds for m in res.stages)
+        cpu = sum(m.cpu_seconds for m in res.stages)
         peak = max(m.peak_mib for m in res.stages)
-        rows.append(["sum of stages", fmt_seconds(total), fmt_mib(peak), "", ""])
-        out.append(table(["step", "seconds", "peak MiB", "status", "note"], rows))
+        rows.append(["sum of stages", fmt_seconds(total), fmt_seconds(cpu), fmt_mib(peak), "", ""])
+        out.append(table(["step", "wall s", "CPU s", "peak MiB", "status", "note"], rows))
     label = "without reports" if res.skip_reports else "with reports"
     rows = []
     for m, target in ((res.cold, TARGET_COLD_S), (res.rebuild, TARGET_REBUILD_S)):
         if m is None:
             continue
         verdict = "" if not res.skip_reports and m is res.cold else ("MET" if m.ok and m.seconds < target else "MISSED")
-        rows.append([f"{m.name} ({label})", fmt_seconds(m.seconds), fmt_mib(m.peak_mib), "ok" if m.ok else "FAILED",
-                     f"< {target:.0f} s", verdict])
+        rows.append([f"{m.name} ({label})", fmt_seconds(m.seconds), fmt_seconds(m.cpu_seconds), fmt_mib(m.peak_mib),
+                     "ok" if m.ok else "FAILED", f"< {target:.0f} s", verdict])
     out.append("")
     out.append("== Mirror data: whole builds (his build) ==")
-    out.append(table(["build", "seconds", "peak MiB", "status", "target", "verdict"], rows))
+    out.append(table(["build", "wall s", "CPU s", "peak MiB", "status", "target", "verdict"], rows))
     for title, t in (("cold build, per stage (from the CLI)", res.cold_stage_table),
                      ("unchanged rebuild, per stage (from the CLI)", res.rebuild_stage_table)):
         if t:
