@@ -36,7 +36,9 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
     """Run one dbt command in-process against ``warehouse`` (default: the published warehouse)."""
     from dbt.cli.main import dbtRunner  # imported here: dbt import costs ~1 s
 
-    os.environ.update(dbt_env(cfg, warehouse))
+    env = dbt_env(cfg, warehouse)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     cmd = [*args, "--project-dir", str(cfg.project_root), "--profiles-dir", str(cfg.project_root)]
     if cfg.target != "duckdb":
         cmd += ["--target", cfg.target]
@@ -47,6 +49,11 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any
     finally:
         os.chdir(old_cwd)
         _close_duckdb()
+        for k, v in saved.items():  # do not leak the candidate path etc. into later stages or tests
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     if result.exception is not None:
         raise HisError(f"dbt {args[0]} could not run: {result.exception}")
     return result
@@ -93,6 +100,9 @@ def discard_candidate(cfg: Settings) -> None:
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
+    from ingest.quality.results import ensure_results_file
+
+    ensure_results_file(cfg)  # source quality.gate_results must exist even before any gate has run
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
     else:

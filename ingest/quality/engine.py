@@ -1,0 +1,209 @@
+"""Run derived suites with Great Expectations 1.x on DuckDB: ephemeral context, SQL data source, checkpoints.
+
+Great Expectations is imported here only, by :func:`import_ge` (called inside the gate functions). Each
+target (a lake dataset or a mart) gets one GE query asset per SQL asset (``rows``, ``schema``,
+``coverage``), an expectation suite, a validation definition and a checkpoint; GE compiles every
+expectation to SQL that DuckDB runs. See :mod:`ingest.quality` for why and the measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from ingest.errors import HisError
+from ingest.quality.suites import Check, Target
+
+RESULT_SAMPLE = 5
+
+
+class _DialectName(str):
+    """A dialect name GE's persisted-connection tuple accepts (it reads ``.value`` and compares with ==)."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def import_ge() -> Any:
+    """Import Great Expectations (~1-2 s) without dragging in pyspark, and make DuckDB work with it.
+
+    - GE imports pyspark whenever it is installed (the ``spark`` extra is): 0.6 s more, and its
+      ``pyspark.sql.connect`` check can ``sys.exit(0)`` in some embeddings. The gate only uses the SQL
+      engine, so pyspark is hidden from GE's import (unless something already imported it).
+    - duckdb is registered as a dialect that needs a persisted connection (like sqlite): otherwise GE
+      closes the connection, and DuckDB's result with it, before fetching the metrics
+      (``MetricResolutionError: list index out of range``, DESIGN.md section 8).
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    hide = "pyspark" not in sys.modules
+    if hide:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes `import pyspark` raise ImportError
+    try:
+        import great_expectations as gx
+        import great_expectations.execution_engine.sqlalchemy_execution_engine as sqlengine
+    finally:
+        if hide and sys.modules.get("pyspark") is None:
+            del sys.modules["pyspark"]
+    persisted = sqlengine._PERSISTED_CONNECTION_DIALECTS
+    if not any(str(getattr(d, "value", d)) == "duckdb" for d in persisted):
+        sqlengine._PERSISTED_CONNECTION_DIALECTS = (*persisted, _DialectName("duckdb"))
+    return gx
+
+
+def _context(gx: Any) -> Any:
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _row_condition(where: dict[str, Any]) -> Any:
+    if not where:
+        return None
+    from great_expectations.expectations.row_conditions import Column
+
+    cond = None
+    for col, value in where.items():
+        part = Column(col).is_null() if value is None else Column(col) == value
+        cond = part if cond is None else cond & part
+    return cond
+
+
+def _expectation(gxe: Any, target: Target, check: Check) -> Any:
+    cls = getattr(gxe, check.expectation, None)
+    if cls is None:
+        raise HisError(f"quality suite for {target.dataset}: check '{check.name}' names an unknown Great "
+                       f"Expectations expectation '{check.expectation}'")
+    kwargs = dict(check.kwargs)
+    cond = _row_condition(check.where)
+    if cond is not None:
+        kwargs["row_condition"] = cond
+    try:
+        return cls(**kwargs, meta={"check": check.name, "severity": check.severity})
+    except Exception as exc:  # pydantic validation error: name the check
+        raise HisError(f"quality suite for {target.dataset}: check '{check.name}' ({check.expectation}) "
+                       f"has invalid arguments {check.kwargs}: {exc}") from exc
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float, bool)):
+        return str(value)
+    return json.dumps(value, default=str)
+
+
+def _column(kwargs: dict[str, Any]) -> str | None:
+    if kwargs.get("column"):
+        return str(kwargs["column"])
+    if kwargs.get("column_list"):
+        return ",".join(kwargs["column_list"])
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    return None
+
+
+def run_targets(targets: list[Target], *, gate: str, connection_string: str,
+                connect_args: dict[str, Any] | None = None, progress: Any = None) -> tuple[list[dict], dict]:
+    """Validate every target; return result rows (see :mod:`ingest.quality.results`) and timings.
+
+    Timings: ``{"import": s, "datasets": {dataset: (seconds, expectations)}}``.
+    """
+    t0 = time.perf_counter()
+    gx = import_ge()
+    import great_expectations.expectations as gxe
+
+    timings: dict[str, Any] = {"import": time.perf_counter() - t0, "datasets": {}}
+    ctx = _context(gx)
+    source = ctx.data_sources.add_sql(
+        name=f"{gate}_duckdb", connection_string=connection_string, create_temp_table=False,
+        kwargs={"connect_args": connect_args or {}},
+    )
+    rows: list[dict] = []
+    try:
+        for target in targets:
+            start = time.perf_counter()
+            n_expectations = 0
+            for asset_name, sql in target.assets.items():
+                checks = [c for c in target.checks if c.asset == asset_name]
+                if not checks:
+                    continue
+                name = f"{gate}.{target.dataset}.{asset_name}"
+                asset = source.add_query_asset(name=name, query=sql)
+                batch = asset.add_batch_definition_whole_table("all")
+                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
+                for check in checks:
+                    suite.add_expectation(_expectation(gxe, target, check))
+                vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+                checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+                    name=name, validation_definitions=[vd],
+                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE,
+                                   "unexpected_index_column_names": target.index_columns.get(asset_name, [])},
+                ))
+                result = checkpoint.run()
+                for vr in result.run_results.values():
+                    for r in vr.results:
+                        rows.append(_row(target, r))
+                        n_expectations += 1
+            timings["datasets"][target.dataset] = (time.perf_counter() - start, n_expectations)
+            if progress:
+                progress(target.dataset, *timings["datasets"][target.dataset])
+    finally:
+        # Close GE's persisted DuckDB connection so the file is released (read-only, nothing written).
+        _close(source)
+    return rows, timings
+
+
+def _close(source: Any) -> None:
+    try:
+        engine = source.get_execution_engine()
+        conn = getattr(engine, "_connection", None)
+        if conn is not None:
+            conn.close()
+        engine.engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - best-effort cleanup must not hide the gate's result
+        print(f"  note: could not close the gate's DuckDB connection: {exc}", file=sys.stderr)
+
+
+def _row(target: Target, r: Any) -> dict[str, Any]:
+    cfg = r.expectation_config
+    meta = cfg.meta or {}
+    res = r.result or {}
+    exc = r.exception_info or {}
+    raised = bool(exc.get("raised_exception"))
+    if not raised and isinstance(exc, dict) and exc and "raised_exception" not in exc:
+        # GE keys exception info by metric id when a metric failed
+        msgs = [v.get("exception_message") for v in exc.values() if isinstance(v, dict) and v.get("raised_exception")]
+        raised, exc = bool(msgs), {"exception_message": "; ".join(m for m in msgs if m)}
+    observed = res.get("observed_value")
+    if raised:
+        observed = f"error: {exc.get('exception_message')}"
+    elif observed is None and "unexpected_count" in res:
+        observed = f"{res.get('unexpected_count')} of {res.get('element_count')} rows unexpected"
+    sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
+    return {
+        "dataset": target.dataset,
+        "snapshot_sha256": target.snapshot_sha256,
+        "check_name": meta.get("check", cfg.type),
+        "expectation": cfg.type,
+        "column": _column(kwargs),
+        "severity": meta.get("severity", "error"),
+        "success": bool(r.success) and not raised,
+        "observed_value": _text(observed),
+        "unexpected_count": res.get("unexpected_count"),
+        "failing_rows_sample": json.dumps(sample[:RESULT_SAMPLE], default=str),
+        "kwargs": json.dumps(kwargs, default=str, sort_keys=True),
+    }

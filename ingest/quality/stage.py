@@ -1,0 +1,331 @@
+"""The gate stages: ``check-lake`` (gate 1, after ingest) and ``check-marts`` (gate 2, after dbt build).
+
+``run_lake`` checks every lake dataset of the source registry; ``run_marts`` checks the marts declared
+in ``ingest/quality/suites/marts.yml`` in the *candidate* warehouse (``<warehouse>.candidate`` when it
+exists, else the warehouse), opened read-only, so a failed gate leaves the published warehouse as it
+was. ``options["dataset"]`` (``--dataset``, repeatable) limits either gate. Results of every run are
+appended to ``data/quality/results.parquet`` before an ``error`` failure raises
+:class:`~ingest.errors.GateFailed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from ingest.config import Settings
+from ingest.errors import GateFailed, HisError
+from ingest.pipeline import log
+from ingest.quality import results, suites
+from ingest.quality.suites import Check, Target, sql_str
+
+# Columns that identify a failing row of an indicator table in the stored sample.
+INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
+
+
+def load_registry() -> Any:
+    """The source registry (owned by ingest.sources; tests replace this function with a stand-in)."""
+    try:
+        from ingest.sources.registry import load_registry as _load
+    except ImportError as exc:
+        raise HisError(f"the source registry (ingest.sources.registry) is not available: {exc}") from exc
+    return _load()
+
+
+def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """Per-source availability written by the ingest stage (empty when ingest has not run)."""
+    from ingest.sources.stage import read_source_status as _read
+
+    return _read(cfg)
+
+
+def _today(options: dict[str, Any]) -> dt.date:
+    return options.get("today") or dt.date.today()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _selected(names: list[str], options: dict[str, Any], known_elsewhere: set[str]) -> list[str]:
+    wanted = list(options.get("dataset") or [])
+    if not wanted:
+        return names
+    unknown = [w for w in wanted if w not in names and w not in known_elsewhere]
+    if unknown:
+        raise HisError(f"unknown dataset(s) for --dataset: {', '.join(unknown)}; known lake datasets and marts: "
+                       f"{', '.join(sorted(set(names) | known_elsewhere))}")
+    return [n for n in names if n in wanted]
+
+
+def _mart_names() -> set[str]:
+    return set((suites.load_yaml("marts.yml").get("marts") or {}).keys())
+
+
+def _lake_names() -> set[str]:
+    try:
+        return {d.id for d in load_registry().datasets()}
+    except (HisError, ImportError):
+        return set()
+
+
+def _known_areas(cfg: Settings, registry: Any) -> list[str]:
+    """London codes plus every area code in the reference lake datasets (IMD, population, boundaries)."""
+    import duckdb
+
+    codes = set(suites.LONDON_AREAS)
+    con = duckdb.connect()
+    try:
+        for d in registry.datasets():
+            path = d.lake_path(cfg)
+            if d.kind != "reference" or not path.exists():
+                continue
+            rel = f"read_parquet({sql_str(str(path))})"
+            cols = [r[0] for r in con.execute(f"describe select * from {rel}").fetchall()]
+            if "area_code" in cols:
+                codes |= {r[0] for r in con.execute(f"select distinct area_code from {rel} "
+                                                     "where area_code is not null").fetchall()}
+    finally:
+        con.close()
+    return sorted(codes)
+
+
+def _lake_snapshot(manifest: list[dict[str, str]], dataset: str, path: Path) -> str:
+    rows = [r for r in manifest if r.get("dataset_id") == dataset and r.get("snapshot_sha256")]
+    return rows[-1]["snapshot_sha256"] if rows else _sha256_file(path)
+
+
+def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], list[dict[str, Any]]]:
+    """Targets for gate 1, and result rows for datasets that could not be checked (no lake file)."""
+    registry = load_registry()
+    datasets = registry.datasets()
+    chosen = set(_selected([d.id for d in datasets], options, _mart_names()))
+    catalogue = suites.load_catalogue(cfg)
+    manifest = suites.read_manifest(cfg)
+    history = results.read_history(cfg)
+    overrides = suites.load_yaml("lake.yml").get("datasets") or {}
+    known = _known_areas(cfg, registry)
+    statuses = read_source_status(cfg)
+    today = _today(options)
+    targets: list[Target] = []
+    skipped: list[dict[str, Any]] = []
+    for d in datasets:
+        if d.id not in chosen:
+            continue
+        path = d.lake_path(cfg)
+        status = statuses.get(d.source_id, {})
+        if not path.exists() or status.get("status") == "unavailable":
+            # A source unavailable offline (its lake file is an empty placeholder, or absent) is reported,
+            # not failed: the ingest stage itself fails sources marked required.
+            why = status.get("reason") if status.get("status") == "unavailable" else f"no lake file at {path}"
+            skipped.append({"dataset": d.id, "snapshot_sha256": None, "check_name": "source_available",
+                            "expectation": "source_available", "column": None, "severity": "warn",
+                            "success": False, "observed_value": f"source {d.source_id} unavailable: {why}",
+                            "unexpected_count": None, "failing_rows_sample": "[]", "kwargs": "{}"})
+            continue
+        snapshot = _lake_snapshot(manifest, d.id, path)
+        rows_sql = f"select * from read_parquet({sql_str(str(path))})"
+        key = list(d.key_columns or (suites.INDICATOR_KEY if d.kind == "indicator" else []))
+        extra = overrides.get(d.id) or {}
+        params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
+                  "known_areas": known, "today": today.isoformat()}
+        if d.kind == "indicator":
+            checks = suites.indicator_checks(
+                indicators=list(d.indicators), catalogue=catalogue, known_areas=known, key_columns=key,
+                source_ids=[d.source_id], today=today, borough_coverage=d.area_level == "borough")
+            assets = {"rows": rows_sql, "schema": suites.schema_sql(rows_sql),
+                      "coverage": suites.coverage_sql(rows_sql), "keys": suites.keys_sql(rows_sql, key)}
+            index = {"rows": INDEX_ROWS, "schema": ["column_name"], "coverage": suites.COVERAGE_INDEX, "keys": key}
+        else:
+            checks = [Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1})]
+            for col in key:
+                checks.append(Check(f"not_null[{col}]", "ExpectColumnValuesToNotBeNull", {"column": col}))
+            assets, index = {"rows": rows_sql}, {"rows": key}
+            if key:
+                checks.append(suites.unique_key_check(key))
+                assets["keys"], index["keys"] = suites.keys_sql(rows_sql, key), key
+        prev, origin = suites.previous_rows(manifest, history, d.id, snapshot)
+        if prev is not None:
+            floor = max(1, int(prev * (1 - suites.MAX_ROW_DROP)))
+            checks.append(Check("row_count_vs_previous", "ExpectTableRowCountToBeBetween", {"min_value": floor},
+                                severity=extra.get("row_drop_severity", "error")))
+            log(f"  {d.id}: previous snapshot had {prev} rows ({origin}); at least {floor} expected")
+        checks += suites.declared_checks(extra.get("checks"), f"lake.yml dataset {d.id}", params)
+        checks = suites.apply_overrides(checks, extra.get("severity"))
+        for name, sql in (extra.get("assets") or {}).items():
+            assets[name] = sql.replace("{rows}", rows_sql)
+            index.setdefault(name, [])
+        targets.append(Target("lake", d.id, snapshot, assets, index, checks))
+    return targets, skipped
+
+
+def candidate_or_warehouse(cfg: Settings) -> Path:
+    from ingest.dbt_runner import candidate_path
+
+    cand = candidate_path(cfg)
+    return cand if cand.exists() else cfg.warehouse
+
+
+def warehouse_connect_args(db: Path) -> dict[str, Any]:
+    """Read-only access to the warehouse; a clear error if this process still holds it open read/write."""
+    import duckdb
+
+    try:
+        duckdb.connect(str(db), read_only=True).close()
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        raise HisError(f"{db} is still open read/write in this process, so gate 2 cannot open it read-only; "
+                       "dbt runs must go through ingest.dbt_runner.invoke, which releases dbt-duckdb's handle") from exc
+    return {"read_only": True}
+
+
+def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
+                 connect_args: dict[str, Any]) -> tuple[list[Target], list[str]]:
+    """Targets for gate 2 from marts.yml; also the required marts missing from ``db``."""
+    import duckdb
+
+    spec = suites.load_yaml("marts.yml").get("marts") or {}
+    chosen = set(_selected(sorted(spec), options, _lake_names()))
+    con = duckdb.connect(str(db), **connect_args)
+    try:
+        where = {r[0]: r[1] for r in con.execute(
+            "select table_name, table_schema from information_schema.tables order by table_schema").fetchall()}
+    finally:
+        con.close()
+    catalogue = suites.load_catalogue(cfg)
+    try:
+        registry = load_registry()
+        borough_inds = sorted({i for d in registry.datasets() if d.kind == "indicator" and d.area_level == "borough"
+                               for i in d.indicators})
+        known = _known_areas(cfg, registry)
+    except (HisError, ImportError):
+        borough_inds, known = [], list(suites.LONDON_AREAS)
+    today = _today(options)
+    params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
+              "known_areas": known, "indicator_ids": sorted(catalogue), "today": today.isoformat()}
+    snapshot = _sha256_file(db)
+    targets, missing = [], []
+    for name in sorted(chosen):
+        mart = spec[name] or {}
+        if name not in where:
+            if mart.get("required", True):
+                missing.append(name)
+            continue
+        table = f'"{where[name]}"."{name}"'
+        rows_sql = f"select * from {table}"
+        key = list(mart.get("key_columns") or [])
+        checks: list[Check] = []
+        assets = {"rows": rows_sql}
+        index = {"rows": key}
+        if mart.get("derive") == "indicator":
+            key = key or suites.INDICATOR_KEY
+            checks = suites.indicator_checks(
+                indicators=sorted(catalogue), catalogue=catalogue, known_areas=known, key_columns=key,
+                source_ids=None, today=today, borough_coverage=bool(borough_inds), exact_columns=False)
+            if not catalogue:
+                checks = [c for c in checks if c.name != "indicator_known"]
+            canon = [c for c, _ in suites.CANONICAL_COLUMNS]
+            assets.update(schema=suites.schema_sql(rows_sql, only=canon),
+                          coverage=suites.coverage_sql(rows_sql, borough_inds), keys=suites.keys_sql(rows_sql, key))
+            index = {"rows": INDEX_ROWS, "schema": ["column_name"], "coverage": suites.COVERAGE_INDEX, "keys": key}
+        elif key:
+            checks.append(suites.unique_key_check(key))
+            assets["keys"], index["keys"] = suites.keys_sql(rows_sql, key), key
+            checks += [Check(f"not_null[{c}]", "ExpectColumnValuesToNotBeNull", {"column": c}) for c in key]
+        checks.insert(0, Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}))
+        for aname, sql in (mart.get("assets") or {}).items():
+            assets[aname] = sql.replace("{table}", table)
+            index.setdefault(aname, [])
+        checks += suites.declared_checks(mart.get("checks"), f"marts.yml mart {name}", params)
+        checks = suites.apply_overrides(checks, mart.get("severity"))
+        targets.append(Target("marts", name, snapshot, assets, index, checks))
+    return targets, missing
+
+
+def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[str, Any]],
+         connection_string: str, connect_args: dict[str, Any]) -> str:
+    from ingest.quality.engine import run_targets
+
+    run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run_id = run_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+    def progress(dataset: str, seconds: float, n: int) -> None:
+        log(f"  {gate}: {dataset}: {n} expectations in {seconds:.2f}s")
+
+    rows, timings = ([], {"import": 0.0, "datasets": {}})
+    if targets:
+        rows, timings = run_targets(targets, gate=gate, connection_string=connection_string,
+                                    connect_args=connect_args, progress=progress)
+    rows = extra_rows + rows
+    for r in rows:
+        r.update(run_id=run_id, run_at=run_at, gate=gate)
+    results.append(cfg, rows)
+
+    failed = [r for r in rows if not r["success"]]
+    errors = [r for r in failed if r["severity"] == "error"]
+    warns = [r for r in failed if r["severity"] == "warn"]
+    for r in warns:
+        log(f"  warn: {gate} {r['dataset']}: {r['check_name']}: {r['observed_value']} {_sample(r)}")
+    n_sets = len(timings["datasets"])
+    total = sum(s for s, _ in timings["datasets"].values())
+    summary = (f"{len(rows)} expectations on {n_sets} dataset(s) in {total:.1f}s "
+               f"(GE import {timings['import']:.1f}s): {len(errors)} error(s), {len(warns)} warning(s); run {run_id}")
+    if errors:
+        first = errors[0]
+        lines = [(f"quality gate '{gate}' failed: {len(errors)} error check(s); first: dataset {first['dataset']}, "
+                 f"check {first['check_name']}")]
+        for r in errors[:10]:
+            lines.append(f"- dataset {r['dataset']}: check {r['check_name']} ({r['expectation']}"
+                         f"{' on ' + r['column'] if r['column'] else ''}): {r['observed_value']}; "
+                         f"failing rows e.g. {_sample(r)}")
+        if len(errors) > 10:
+            lines.append(f"- ... and {len(errors) - 10} more (all in {results.results_path(cfg)}, run {run_id})")
+        raise GateFailed("\n".join(lines))
+    return summary
+
+
+def _sample(row: dict[str, Any], n: int = 3) -> str:
+    try:
+        sample = json.loads(row.get("failing_rows_sample") or "[]")
+    except json.JSONDecodeError:
+        return ""
+    return json.dumps(sample[:n], default=str) if sample else ""
+
+
+def run_lake(cfg: Settings, options: dict[str, Any]) -> str:
+    """Quality gate 1: every lake dataset (or those in ``options['dataset']``)."""
+    if options.get("dataset") and not set(options["dataset"]) & _lake_names():
+        _selected([], options, _mart_names() | _lake_names())
+        return "no lake datasets selected"
+    targets, skipped = lake_targets(cfg, options)
+    if not targets and not skipped:
+        return "no lake datasets selected"
+    return _run(cfg, "lake", targets, skipped, "duckdb:///:memory:", {})
+
+
+def run_marts(cfg: Settings, options: dict[str, Any]) -> str:
+    """Quality gate 2: the marts in the candidate warehouse (read-only; never modified)."""
+    if options.get("dataset") and not set(options["dataset"]) & _mart_names():
+        _selected([], options, _mart_names() | _lake_names())  # unknown names still fail clearly
+        return "no marts selected"
+    db = candidate_or_warehouse(cfg)
+    if not db.exists():
+        raise HisError(f"no warehouse to check at {db}; run `his dbt` first")
+    connect_args = warehouse_connect_args(db)
+    targets, missing = mart_targets(cfg, options, db, connect_args)
+    extra = [{"dataset": m, "snapshot_sha256": None, "check_name": "mart_exists", "expectation": "mart_exists",
+              "column": None, "severity": "error", "success": False,
+              "observed_value": f"table {m} not found in {db.name}", "unexpected_count": None,
+              "failing_rows_sample": "[]", "kwargs": "{}"} for m in missing]
+    if not targets and not extra:
+        return "no marts selected"
+    return _run(cfg, "marts", targets, extra, f"duckdb:///{db}", connect_args)

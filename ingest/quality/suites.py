@@ -1,0 +1,303 @@
+"""Suite derivation: which checks each lake dataset and mart gets, as plain data (no GE import here).
+
+A :class:`Check` names one Great Expectations expectation class (``ExpectColumnValuesToBeBetween``...),
+its keyword arguments, its severity and the asset it runs on (``rows``: the dataset itself; ``schema``:
+one row per column; ``coverage``: the borough x period grid). :mod:`ingest.quality.engine` turns them
+into GE suites. Everything here is derived from the registry, the indicator catalogue, the lake
+manifest and the results history, so a new registry entry gets checks without new code; additions
+and severity overrides are declared in ``ingest/quality/suites/lake.yml`` and ``marts.yml``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.config import Settings
+from ingest.errors import HisError
+
+SUITES_DIR = Path(__file__).with_name("suites")
+
+LONDON_BOROUGHS = [f"E09{n:06d}" for n in range(1, 34)]
+CITY_OF_LONDON = "E09000001"
+LONDON = "E12000007"
+ENGLAND = "E92000001"
+LONDON_AREAS = LONDON_BOROUGHS + [LONDON, ENGLAND]
+
+# The canonical indicator shape (DESIGN.md section 3, INTERFACES.md) with DuckDB's names for the types.
+CANONICAL_COLUMNS: list[tuple[str, str]] = [
+    ("indicator_id", "VARCHAR"), ("area_code", "VARCHAR"), ("area_name", "VARCHAR"), ("area_type", "VARCHAR"),
+    ("period_label", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE"), ("sex", "VARCHAR"),
+    ("age", "VARCHAR"), ("category_type", "VARCHAR"), ("category", "VARCHAR"), ("value", "DOUBLE"),
+    ("lower_ci", "DOUBLE"), ("upper_ci", "DOUBLE"), ("count", "DOUBLE"), ("denominator", "DOUBLE"),
+    ("value_note", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
+]
+INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
+AREA_TYPES = ["borough", "region", "country"]
+# A dataset's row count may not fall by more than this fraction against its previous snapshot.
+MAX_ROW_DROP = 0.20
+# Coverage statuses that pass: a value, a suppressed value (null with the publisher's note), or City of
+# London absent altogether (small-number suppression: publishers often leave it out or merge it).
+COVERAGE_OK = ["present", "suppressed", "city_of_london_absent"]
+
+
+@dataclass
+class Check:
+    """One expectation: GE class name, kwargs, severity and the asset it runs on."""
+
+    name: str
+    expectation: str
+    kwargs: dict[str, Any]
+    severity: str = "error"
+    asset: str = "rows"
+    # Equality row condition {column: value} (GE's Column(...) == value), ANDed.
+    where: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.severity not in ("error", "warn"):
+            raise HisError(f"check {self.name}: severity must be error or warn, got {self.severity!r}")
+
+
+@dataclass
+class Target:
+    """One thing a gate checks: a lake dataset or a mart, with its SQL assets and checks."""
+
+    gate: str
+    dataset: str
+    snapshot_sha256: str
+    assets: dict[str, str]  # asset name -> SQL query run by DuckDB
+    index_columns: dict[str, list[str]]  # asset name -> columns that identify a failing row
+    checks: list[Check]
+
+
+def sql_str(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_values(codes: list[str], column: str) -> str:
+    rows = ", ".join(f"({sql_str(c)})" for c in codes)
+    return f"(select * from (values {rows}) as v({column}))"
+
+
+# --- inputs: catalogue, manifest, history -------------------------------------------------------------
+
+def catalogue_path(cfg: Settings) -> Path:
+    return cfg.seeds_dir / "reference" / "indicator_catalogue.csv"
+
+
+def load_catalogue(cfg: Settings) -> dict[str, dict[str, str]]:
+    """indicator_id -> catalogue row (empty when the seed does not exist yet)."""
+    path = catalogue_path(cfg)
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["indicator_id"]: row for row in csv.DictReader(fh)}
+
+
+def value_range(row: dict[str, str] | None) -> tuple[float | None, float | None]:
+    """Plausible range: the catalogue's value_min/value_max, else from the unit/value type."""
+    if not row:
+        return None, None
+
+    def num(text: str | None) -> float | None:
+        text = (text or "").strip()
+        return float(text) if text else None
+
+    lo, hi = num(row.get("value_min")), num(row.get("value_max"))
+    if lo is None and hi is None:
+        unit = (row.get("unit") or "").strip().lower()
+        vtype = (row.get("value_type") or "").strip().lower()
+        if unit in ("percent", "%", "percentage"):
+            lo, hi = 0.0, 100.0
+        elif unit in ("proportion", "fraction", "ratio_0_1"):
+            lo, hi = 0.0, 1.0
+        elif vtype in ("proportion", "count", "rate"):
+            lo = 0.0
+    return lo, hi
+
+
+def read_manifest(cfg: Settings) -> list[dict[str, str]]:
+    path = cfg.lake_dir / "manifest.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def previous_rows(manifest: list[dict[str, str]], history: list[dict[str, Any]], dataset: str,
+                  snapshot: str) -> tuple[int | None, str]:
+    """Row count of the previous snapshot of ``dataset`` (one with a different sha256), and where from."""
+    rows = [r for r in manifest if r.get("dataset_id") == dataset]
+    earlier = [r for r in rows if r.get("snapshot_sha256") != snapshot and (r.get("rows") or "").strip()]
+    if earlier:
+        return int(float(earlier[-1]["rows"])), f"lake manifest, snapshot {earlier[-1]['snapshot_sha256'][:12]}"
+    for r in reversed(history):
+        if r["dataset"] == dataset and r["snapshot_sha256"] != snapshot and r["check_name"] == "row_count":
+            try:
+                return int(float(r["observed_value"])), f"results history, run {r['run_id']}"
+            except (TypeError, ValueError):
+                continue
+    return None, ""
+
+
+def load_yaml(name: str) -> dict[str, Any]:
+    path = SUITES_DIR / name
+    if not path.exists():
+        return {}
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise HisError(f"quality suite file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise HisError(f"quality suite file {path}: expected a mapping at the top level")
+    return doc
+
+
+def declared_checks(entries: list[dict[str, Any]] | None, where: str, params: dict[str, Any]) -> list[Check]:
+    """Checks declared in yml: {name, expect, kwargs, severity, asset, where}; ``$name`` values expand."""
+    out = []
+    for i, e in enumerate(entries or [], start=1):
+        if not isinstance(e, dict) or "expect" not in e:
+            raise HisError(f"{where} check #{i}: needs at least 'expect' (a GE expectation class name)")
+        kwargs = {k: params.get(v[1:], v) if isinstance(v, str) and v.startswith("$") else v
+                  for k, v in (e.get("kwargs") or {}).items()}
+        for v in kwargs.values():
+            if isinstance(v, str) and v.startswith("$"):
+                raise HisError(f"{where} check #{i}: unknown parameter {v} (known: {', '.join(sorted(params))})")
+        out.append(Check(name=e.get("name") or f"{e['expect']}#{i}", expectation=e["expect"], kwargs=kwargs,
+                         severity=e.get("severity", "error"), asset=e.get("asset", "rows"),
+                         where=dict(e.get("where") or {})))
+    return out
+
+
+def apply_overrides(checks: list[Check], overrides: dict[str, str] | None) -> list[Check]:
+    """Per-dataset severity overrides from yml: {check name (or prefix before '['): error|warn|off}."""
+    if not overrides:
+        return checks
+    out = []
+    for c in checks:
+        sev = overrides.get(c.name, overrides.get(c.name.split("[")[0]))
+        if sev == "off":
+            continue
+        if sev:
+            c.severity = sev
+        out.append(c)
+    return out
+
+
+# --- the checks every indicator table gets (lake datasets and fct_indicator_value) -----------------
+
+def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, str]], known_areas: list[str],
+                     key_columns: list[str], source_ids: list[str] | None, today: dt.date,
+                     borough_coverage: bool, exact_columns: bool = True) -> list[Check]:
+    """The canonical-indicator checks. ``exact_columns``: the lake's exact shape and order (a mart may
+    add key columns, so there only the canonical columns must be present)."""
+    names = [c for c, _ in CANONICAL_COLUMNS]
+    checks = [
+        Check("columns", "ExpectTableColumnsToMatchOrderedList", {"column_list": names}) if exact_columns else
+        Check("columns", "ExpectTableColumnsToMatchSet", {"column_set": names, "exact_match": False}),
+        Check("column_types", "ExpectColumnValuesToBeInSet",
+              {"column": "column_spec", "value_set": [f"{c}:{t}" for c, t in CANONICAL_COLUMNS]}, asset="schema"),
+        Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}),
+    ]
+    for col in ("indicator_id", "area_code", "area_type", "period_label", "period_start", "period_end"):
+        checks.append(Check(f"not_null[{col}]", "ExpectColumnValuesToNotBeNull", {"column": col}))
+    if indicators:
+        checks.append(Check("indicator_known", "ExpectColumnValuesToBeInSet",
+                            {"column": "indicator_id", "value_set": sorted(indicators)}))
+    if source_ids:
+        checks.append(Check("source_id", "ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": source_ids}))
+    checks += [
+        Check("area_code_known", "ExpectColumnValuesToBeInSet", {"column": "area_code", "value_set": known_areas}),
+        Check("borough_code_is_london", "ExpectColumnValuesToBeInSet",
+              {"column": "area_code", "value_set": LONDON_BOROUGHS}, where={"area_type": "borough"}),
+        Check("area_type", "ExpectColumnValuesToBeInSet", {"column": "area_type", "value_set": AREA_TYPES}),
+        Check("period_not_in_future", "ExpectColumnValuesToBeBetween",
+              {"column": "period_start", "max_value": today.isoformat()}),
+        Check("period_end_after_start", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "period_end", "column_B": "period_start", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        unique_key_check(key_columns),
+        Check("ci_lower_le_value", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "value", "column_B": "lower_ci", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+        Check("ci_upper_ge_value", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "upper_ci", "column_B": "value", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+        Check("count_le_denominator", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "denominator", "column_B": "count", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}, severity="warn"),
+        # A missing value must keep the publisher's note (suppression is never silent).
+        Check("null_value_has_note", "ExpectColumnValuesToNotBeNull", {"column": "value_note"},
+              severity="warn", where={"value": None}),
+    ]
+    for ind in sorted(indicators):
+        lo, hi = value_range(catalogue.get(ind))
+        if lo is None and hi is None:
+            continue
+        kw: dict[str, Any] = {"column": "value"}
+        if lo is not None:
+            kw["min_value"] = lo
+        if hi is not None:
+            kw["max_value"] = hi
+        checks.append(Check(f"value_in_range[{ind}]", "ExpectColumnValuesToBeBetween", kw, where={"indicator_id": ind}))
+        for ci in ("lower_ci", "upper_ci"):
+            checks.append(Check(f"{ci}_in_range[{ind}]", "ExpectColumnValuesToBeBetween",
+                                {**kw, "column": ci}, severity="warn", where={"indicator_id": ind}))
+    if borough_coverage:
+        checks.append(Check("every_borough_present", "ExpectColumnValuesToBeInSet",
+                            {"column": "coverage", "value_set": COVERAGE_OK}, asset="coverage"))
+    return checks
+
+
+def unique_key_check(key_columns: list[str]) -> Check:
+    """No duplicate keys, on the ``keys`` asset (GE's compound-uniqueness SQL skips rows with a null key part,
+    and the canonical key has nullable parts: sex, age, category_type, category)."""
+    return Check("unique_key", "ExpectColumnValuesToBeUnique", {"column": "key_text"}, asset="keys")
+
+
+def keys_sql(rows_sql: str, key_columns: list[str]) -> str:
+    """The rows with their key as one text column, null parts spelled ``<null>``."""
+    parts = ", ".join(f"coalesce(cast({c} as varchar), '<null>')" for c in key_columns)
+    return f"select *, concat_ws(' | ', {parts}) as key_text from ({rows_sql}) as keyed"
+
+
+def schema_sql(rows_sql: str, only: list[str] | None = None) -> str:
+    """One row per column: ``column_spec`` = ``name:TYPE`` (DuckDB type names)."""
+    where = f" where column_name in ({', '.join(sql_str(c) for c in only)})" if only else ""
+    return ("select column_name, column_type, column_name || ':' || column_type as column_spec "
+            f"from (describe {rows_sql}){where}")
+
+
+def coverage_sql(rows_sql: str, indicators: list[str] | None = None) -> str:
+    """Every London borough x (indicator, period, sex, age) of the headline rows (no category breakdown).
+
+    ``indicators`` limits the grid to borough-level indicators (gate 2 checks one table of all of them).
+    """
+    only = f" and indicator_id in ({', '.join(sql_str(i) for i in indicators)})" if indicators else ""
+    return f"""select * from (
+with d as (select * from ({rows_sql}) as src where 1 = 1{only}),
+headline as (select * from d where category_type is null and category is null),
+grp as (select distinct indicator_id, period_label, sex, age from headline where area_type = 'borough'),
+got as (
+  select indicator_id, period_label, sex, age, area_code,
+         max(case when value is not null then 1 else 0 end) as has_value,
+         max(case when value is null and value_note is not null then 1 else 0 end) as has_note
+  from headline group by indicator_id, period_label, sex, age, area_code
+)
+select grp.indicator_id, grp.period_label, grp.sex, grp.age, b.area_code,
+  case when got.area_code is null and b.area_code = {sql_str(CITY_OF_LONDON)} then 'city_of_london_absent'
+       when got.area_code is null then 'missing'
+       when got.has_value = 1 then 'present'
+       when got.has_note = 1 then 'suppressed'
+       else 'null_without_note' end as coverage
+from grp cross join {sql_values(LONDON_BOROUGHS, 'area_code')} as b
+left join got on got.indicator_id = grp.indicator_id and got.period_label = grp.period_label
+  and got.sex is not distinct from grp.sex and got.age is not distinct from grp.age and got.area_code = b.area_code
+) as coverage_grid"""
+
+
+COVERAGE_INDEX = ["indicator_id", "period_label", "sex", "age", "area_code"]

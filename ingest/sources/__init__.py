@@ -1,0 +1,1 @@
+"""Indicator and reference sources: the declarative registry, per-format parsers and the ingest stage."""

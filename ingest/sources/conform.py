@@ -1,0 +1,225 @@
+"""Shared parsing helpers: strict file reading, suppressed values, and conforming to the canonical shape.
+
+Every parser (one per *format*, in ``ingest.sources.formats``) reads its file with these helpers and
+returns either the canonical indicator frame (DESIGN.md section 3, :data:`CANONICAL`) or a typed
+reference frame. Problems raise :class:`ParseError` (a :class:`HisError`) naming the source, the file and
+what was wrong.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ingest.errors import HisError
+from ingest.sources.periods import PERIOD_TYPES, parse_period
+
+CANONICAL: list[tuple[str, pl.DataType]] = [
+    ("indicator_id", pl.String()),
+    ("area_code", pl.String()),
+    ("area_name", pl.String()),
+    ("area_type", pl.String()),
+    ("period_label", pl.String()),
+    ("period_start", pl.Date()),
+    ("period_end", pl.Date()),
+    ("sex", pl.String()),
+    ("age", pl.String()),
+    ("category_type", pl.String()),
+    ("category", pl.String()),
+    ("value", pl.Float64()),
+    ("lower_ci", pl.Float64()),
+    ("upper_ci", pl.Float64()),
+    ("count", pl.Float64()),
+    ("denominator", pl.Float64()),
+    ("value_note", pl.String()),
+    ("source_id", pl.String()),
+    ("snapshot_sha256", pl.String()),
+]
+CANONICAL_SCHEMA = pl.Schema(CANONICAL)
+
+# How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
+SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
+LONDON_BOROUGHS = [f"E09{n:06d}" for n in range(1, 34)]
+LONDON = "E12000007"
+ENGLAND = "E92000001"
+
+
+class ParseError(HisError):
+    """A file that does not have the shape its registry entry promises."""
+
+
+@dataclass
+class FileContext:
+    """What a parser knows about the file it reads: for messages and for the snapshot columns."""
+
+    source_id: str
+    dataset_id: str
+    file_id: str
+    path: Path
+    url: str
+    mirror_path: str | None
+    sha256: str
+    options: dict[str, Any]
+
+    def where(self) -> str:
+        shown = self.mirror_path or self.url
+        return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name})"
+
+    def fail(self, message: str) -> ParseError:
+        return ParseError(f"{self.where()}: {message}")
+
+
+def read_bytes(ctx: FileContext) -> bytes:
+    data = ctx.path.read_bytes()
+    if not data.strip():
+        raise ctx.fail("the file is empty")
+    member = ctx.options.get("zip_member")
+    if member:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = [n for n in zf.namelist() if fnmatch.fnmatch(Path(n).name, member)]
+                if len(names) != 1:
+                    raise ctx.fail(f"expected exactly one zip member matching {member!r}, found "
+                                   f"{names or 'none'} (members: {zf.namelist()})")
+                data = zf.read(names[0])
+        except zipfile.BadZipFile as exc:
+            raise ctx.fail(f"not a valid zip archive ({exc})") from exc
+        if not data.strip():
+            raise ctx.fail(f"zip member {member!r} is empty")
+    return data
+
+
+def read_text(ctx: FileContext) -> str:
+    data = read_bytes(ctx)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ctx.fail(f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} (offset {exc.start}); "
+                       "re-save the file as UTF-8") from exc
+    return text
+
+
+def read_csv(ctx: FileContext, required: list[str]) -> pl.DataFrame:
+    """Read a CSV as all-string columns, check the required headers, and reject an empty table."""
+    text = read_text(ctx)
+    try:
+        df = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise ctx.fail(f"cannot be read as CSV: {exc}") from exc
+    require_columns(ctx, df, required)
+    if df.height == 0:
+        raise ctx.fail("the file has a header but no data rows")
+    return df
+
+
+def require_columns(ctx: FileContext, df: pl.DataFrame, required: list[str]) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ctx.fail(f"missing column(s) {', '.join(repr(c) for c in missing)}; "
+                       f"the file has {', '.join(repr(c) for c in df.columns)} (renamed or wrong file?)")
+
+
+def to_number(ctx: FileContext, df: pl.DataFrame, column: str, out: str, note_out: str | None = None,
+              extra_tokens: list[str] | None = None) -> pl.DataFrame:
+    """Parse a string column to Float64: suppression tokens -> null (token kept in ``note_out``), other
+    non-numbers -> ParseError naming the first few offending values and rows."""
+    tokens = sorted(SUPPRESSED | set(extra_tokens or []))
+    raw = pl.col(column).cast(pl.String).str.strip_chars()
+    is_token = raw.is_null() | raw.is_in(tokens)
+    parsed = pl.when(is_token).then(None).otherwise(raw.str.replace_all(",", "").cast(pl.Float64, strict=False))
+    df = df.with_columns(parsed.alias(out), is_token.alias("__tok"), raw.alias("__raw"))
+    bad = df.with_row_index("__row").filter(~pl.col("__tok") & pl.col(out).is_null())
+    if bad.height:
+        sample = ", ".join(f"{r['__raw']!r} (data row {r['__row'] + 1})" for r in bad.head(3).iter_rows(named=True))
+        raise ctx.fail(f"column {column!r} has {bad.height} value(s) that are neither numbers nor a known "
+                       f"suppression marker: {sample}")
+    if note_out:
+        note = pl.when(pl.col("__tok")).then(
+            pl.concat_str(pl.lit("value suppressed or missing in source ("),
+                          pl.when(pl.col("__raw").is_null() | (pl.col("__raw") == "")).then(pl.lit("empty"))
+                          .otherwise(pl.concat_str(pl.lit("'"), pl.col("__raw"), pl.lit("'"))),
+                          pl.lit(")"))
+        )
+        df = df.with_columns(note.alias(note_out))
+    return df.drop("__tok", "__raw")
+
+
+def keep_areas(df: pl.DataFrame, area_level: str) -> pl.DataFrame:
+    """London boroughs, London and England (the warehouse's geography)."""
+    return df.filter(pl.col("area_code").is_in(LONDON_BOROUGHS + [LONDON, ENGLAND]))
+
+
+def area_type_expr() -> pl.Expr:
+    code = pl.col("area_code")
+    return (pl.when(code.str.starts_with("E09")).then(pl.lit("borough"))
+            .when(code.str.starts_with("E12")).then(pl.lit("region"))
+            .when(code.str.starts_with("E92")).then(pl.lit("country"))
+            .otherwise(pl.lit(None, dtype=pl.String)))
+
+
+def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: dict[str, str],
+            period_types: dict[str, str]) -> pl.DataFrame:
+    """Turn a parser's long frame into the canonical indicator frame.
+
+    ``df`` has string columns ``indicator_id, area_code, area_name, period_label, sex, age, category_type,
+    category, value_note`` and Float64 ``value, lower_ci, upper_ci, count, denominator`` (missing ones are
+    added as null). ``period_types`` maps indicator id -> period type.
+    """
+    for name, dtype in CANONICAL:
+        if name not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    df = df.with_columns(pl.col("area_code").str.strip_chars(), pl.col("period_label").cast(pl.String).str.strip_chars())
+    df = keep_areas(df, area_level)
+    # Registry option exclude_periods: labels the publisher's file carries but that must not be used
+    # (each with its reason in the registry, e.g. an impossible period).
+    excluded = [str(p) for p in ctx.options.get("exclude_periods") or []]
+    if excluded:
+        df = df.filter(~pl.col("period_label").is_in(excluded))
+    if df.height == 0:
+        raise ctx.fail("no rows for London boroughs, London (E12000007) or England (E92000001) after filtering; "
+                       "wrong file or renamed area codes?")
+    # Area names: the publisher's, else the registry's name for the code.
+    if area_names:
+        df = df.with_columns(pl.coalesce(pl.col("area_name").replace("", None),
+                                         pl.col("area_code").replace_strict(area_names, default=None)).alias("area_name"))
+    # Periods: parse each distinct (indicator, label) once.
+    pairs = df.select("indicator_id", "period_label").unique()
+    rows = []
+    for ind, label in pairs.iter_rows():
+        ptype = period_types.get(ind)
+        if ptype not in PERIOD_TYPES:
+            raise ctx.fail(f"indicator {ind}: period_type {ptype!r} is not one of {sorted(PERIOD_TYPES)}")
+        try:
+            norm, start, end = parse_period(label, ptype)
+        except ValueError as exc:
+            raise ctx.fail(f"indicator {ind}: {exc}") from exc
+        rows.append((ind, label, norm, start, end))
+    periods = pl.DataFrame(rows, schema={"indicator_id": pl.String, "period_label": pl.String, "__label": pl.String,
+                                         "period_start": pl.Date, "period_end": pl.Date}, orient="row")
+    df = (df.drop("period_start", "period_end")
+          .join(periods, on=["indicator_id", "period_label"], how="left")
+          .with_columns(pl.col("__label").alias("period_label")).drop("__label"))
+    df = df.with_columns(area_type_expr().alias("area_type"), pl.lit(ctx.source_id).alias("source_id"),
+                         pl.lit(ctx.sha256).alias("snapshot_sha256"))
+    for c in ("sex", "age", "category_type", "category", "value_note", "area_name"):
+        df = df.with_columns(pl.col(c).cast(pl.String).replace("", None))
+    return df.select([pl.col(n).cast(t) for n, t in CANONICAL])
+
+
+def check_unique(ctx: FileContext, df: pl.DataFrame, key: list[str]) -> None:
+    dups = df.group_by(key).len().filter(pl.col("len") > 1)
+    if dups.height:
+        sample = "; ".join(", ".join(f"{k}={r[k]}" for k in key if r[k] is not None)
+                           for r in dups.head(3).iter_rows(named=True))
+        raise ctx.fail(f"{dups.height} duplicate key(s) on ({', '.join(key)}), e.g. {sample}")
+
+
+def empty_canonical() -> pl.DataFrame:
+    return pl.DataFrame(schema=CANONICAL_SCHEMA)

@@ -1,0 +1,23 @@
+"""Parsers, one per published *format* (not per file). Each is ``parse(ctx, dataset, source, registry)``
+returning the canonical indicator frame (indicator datasets) or a typed reference frame.
+
+| format | what it reads |
+|---|---|
+| ``fingertips_api_csv`` | the OHID Fingertips API CSV (``/api/all_data/csv/by_indicator_id``): CIs, counts, denominators |
+| ``fingertips_slim_csv`` | Fingertips data as republished by Trafford Data Lab (area_code, period, indicator, value...) |
+| ``ons_sdg_csv`` | the UK SDG data platform CSV (Year, Series, GeoCode, Value, Observation status...) |
+| ``spreadsheet`` | xlsx/xls/csv tables, optionally inside a zip: sheet, header row(s), column mapping, unpivot |
+| ``geojson`` | GeoJSON feature collections: properties -> columns, geometry kept as GeoJSON text |
+"""
+
+from __future__ import annotations
+
+from ingest.sources.formats import fingertips, geojson, ons_sdg, spreadsheet
+
+FORMATS = {
+    "fingertips_api_csv": fingertips.parse_api,
+    "fingertips_slim_csv": fingertips.parse_slim,
+    "ons_sdg_csv": ons_sdg.parse,
+    "spreadsheet": spreadsheet.parse,
+    "geojson": geojson.parse,
+}

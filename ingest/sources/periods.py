@@ -1,0 +1,93 @@
+"""Period labels -> (start, end) dates, by a declared period type. Conventions (documented in README):
+
+- ``calendar_year``   "2011"                      -> 2011-01-01 .. 2011-12-31
+- ``pooled_years``    "2015 - 17" (3-year pooled) -> 2015-01-01 .. 2017-12-31
+- ``academic_year``   "2014/15"                   -> 2014-09-01 .. 2015-08-31 (school year, e.g. NCMP)
+- ``financial_year``  "2014/15"                   -> 2014-04-01 .. 2015-03-31
+- ``active_lives_year`` "2015/16"                 -> 2015-11-15 .. 2016-11-14 (Sport England Active Lives
+  Adult survey runs mid-November to mid-November)
+- ``month``           "Jan-08", "Jan-2008", "2013-12-01 00:00:00" -> first .. last day of that month
+- ``april``           "2024" (ASHE reference period) -> 2024-04-01 .. 2024-04-30
+
+A pooled label of two academic/financial years, "2020/21 - 24/25", spans the start of the first to the
+end of the last. ``month`` labels are normalised to "YYYY-MM" so the same month always has one label.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+PERIOD_TYPES = {"calendar_year", "pooled_years", "academic_year", "financial_year", "active_lives_year", "month",
+                "april"}
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+
+
+def _century(two: str, ref: int) -> int:
+    """Expand a 2-digit year near a 4-digit reference year (e.g. "17" after 2015 -> 2017)."""
+    y = (ref // 100) * 100 + int(two)
+    return y + 100 if y < ref else y
+
+
+def _split_year(label: str, start_month: int, start_day: int) -> tuple[date, date] | None:
+    m = re.fullmatch(r"(\d{4})/(\d{2}|\d{4})", label.strip())
+    if not m:
+        return None
+    y0 = int(m.group(1))
+    y1 = int(m.group(2)) if len(m.group(2)) == 4 else _century(m.group(2), y0)
+    if y1 != y0 + 1:
+        return None
+    end = date(y1, start_month, start_day).toordinal() - 1
+    return date(y0, start_month, start_day), date.fromordinal(end)
+
+
+def parse_period(label: str, period_type: str) -> tuple[str, date, date]:
+    """Return (normalised label, start, end); raise ValueError when the label does not fit the type."""
+    text = str(label).strip()
+    if period_type == "calendar_year":
+        if re.fullmatch(r"\d{4}", text):
+            y = int(text)
+            return text, date(y, 1, 1), date(y, 12, 31)
+    elif period_type == "april":
+        if re.fullmatch(r"\d{4}", text):
+            y = int(text)
+            return text, date(y, 4, 1), date(y, 4, 30)
+    elif period_type == "pooled_years":
+        m = re.fullmatch(r"(\d{4})\s*-\s*(\d{2}|\d{4})", text)
+        if m:
+            y0 = int(m.group(1))
+            y1 = int(m.group(2)) if len(m.group(2)) == 4 else _century(m.group(2), y0)
+            if 0 <= y1 - y0 <= 20:
+                return text, date(y0, 1, 1), date(y1, 12, 31)
+    elif period_type in {"academic_year", "financial_year", "active_lives_year"}:
+        sm, sd = {"academic_year": (9, 1), "financial_year": (4, 1), "active_lives_year": (11, 15)}[period_type]
+        parts = [p.strip() for p in re.split(r"\s+-\s+", text)]
+        if len(parts) == 1:
+            span = _split_year(parts[0], sm, sd)
+            if span:
+                return text, span[0], span[1]
+        elif len(parts) == 2:
+            first = _split_year(parts[0], sm, sd)
+            m = re.fullmatch(r"(\d{2})/(\d{2})", parts[1])
+            if first and m:
+                y1 = _century(m.group(2), first[0].year)
+                last = _split_year(f"{y1 - 1}/{y1}", sm, sd)
+                if last and last[1] >= first[1]:
+                    return text, first[0], last[1]
+    elif period_type == "month":
+        m = re.fullmatch(r"([A-Za-z]{3})[- ](\d{2}|\d{4})", text)
+        if m and m.group(1).lower() in _MONTHS:
+            mon = _MONTHS[m.group(1).lower()]
+            y = int(m.group(2)) if len(m.group(2)) == 4 else 2000 + int(m.group(2))
+        else:
+            m = re.fullmatch(r"(\d{4})-(\d{2})(?:-01(?:[ T]00:00:00(?:\.0+)?)?)?", text)
+            if not m:
+                raise ValueError(f"period {text!r} is not a month (expected e.g. 'Jan-08' or '2008-01-01')")
+            y, mon = int(m.group(1)), int(m.group(2))
+        if not 1 <= mon <= 12:
+            raise ValueError(f"period {text!r} has no month {mon}")
+        return f"{y:04d}-{mon:02d}", date(y, mon, 1), date(y, mon, calendar.monthrange(y, mon)[1])
+    else:
+        raise ValueError(f"unknown period type {period_type!r} (known: {', '.join(sorted(PERIOD_TYPES))})")
+    raise ValueError(f"period {text!r} does not match period type {period_type!r}")

@@ -1,0 +1,234 @@
+"""The source registry: ``registry.yml`` loaded into typed, validated objects.
+
+One entry per source (publisher, licence, official URLs, mirror paths, format and parser options) and
+the datasets it yields. Adding a source of a known format is a registry entry (plus indicator catalogue
+rows and a dbt staging model): no new Python. ``load_registry`` validates the file and raises
+:class:`~ingest.errors.HisError` naming the entry and field that are wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.errors import HisError
+
+REGISTRY_PATH = Path(__file__).with_name("registry.yml")
+
+KINDS = {"indicator", "reference"}
+AREA_LEVELS = {"borough", "london", "england", "reference"}
+SOURCE_FIELDS = {"id", "title", "publisher", "licence", "homepage", "required", "format", "options", "files",
+                 "datasets", "notes"}
+FILE_FIELDS = {"id", "url", "mirror_path", "ext", "options"}
+DATASET_FIELDS = {"id", "kind", "file", "files", "area_level", "key_columns", "indicators", "options", "description"}
+INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
+
+
+def _formats() -> set[str]:
+    from ingest.sources.formats import FORMATS
+
+    return set(FORMATS)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    id: str
+    url: str
+    mirror_path: str | None
+    ext: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    source_id: str
+    kind: str
+    file_ids: list[str]
+    area_level: str
+    key_columns: list[str]
+    indicator_specs: list[Indicator]
+    options: dict[str, Any]
+    description: str = ""
+
+    @property
+    def indicators(self) -> list[str]:
+        return [i.id for i in self.indicator_specs]
+
+    def lake_path(self, cfg: Any) -> Path:
+        return Path(cfg.lake_dir) / self.source_id / f"{self.id}.parquet"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    homepage: str
+    required: bool
+    format: str
+    options: dict[str, Any]
+    files: list[SourceFile]
+    datasets: list[Dataset]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def file(self, file_id: str) -> SourceFile:
+        for f in self.files:
+            if f.id == file_id:
+                return f
+        raise KeyError(file_id)
+
+    def config_sha256(self) -> str:
+        """Hash of this entry's configuration: a changed entry re-parses even when the bytes did not change."""
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: list[Source]
+    path: Path
+    area_names: dict[str, str] = field(default_factory=dict)
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        known = ", ".join(s.id for s in self.sources)
+        raise HisError(f"unknown source '{source_id}' (registry {self.path}); known sources: {known}")
+
+    def datasets(self) -> list[Dataset]:
+        return [d for s in self.sources for d in s.datasets]
+
+    def dataset(self, dataset_id: str) -> Dataset:
+        for d in self.datasets():
+            if d.id == dataset_id:
+                return d
+        raise HisError(f"unknown dataset '{dataset_id}' (registry {self.path})")
+
+
+class _Checker:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, where: str, message: str) -> None:
+        raise HisError(f"source registry {self.path}: {where}: {message}")
+
+    def need(self, entry: dict, name: str, where: str, kind: type | tuple = str) -> Any:
+        if name not in entry or entry[name] is None or entry[name] == "":
+            self.fail(where, f"missing required field '{name}'")
+        value = entry[name]
+        if not isinstance(value, kind):
+            self.fail(where, f"field '{name}' must be {getattr(kind, '__name__', kind)}, got {value!r}")
+        return value
+
+    def only(self, entry: dict, allowed: set[str], where: str) -> None:
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            self.fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+
+
+def load_registry(path: Path | str | None = None) -> Registry:
+    """Load and validate the registry (default: ``ingest/sources/registry.yml``)."""
+    path = Path(path) if path else REGISTRY_PATH
+    if not path.exists():
+        raise HisError(f"source registry {path} does not exist")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise HisError(f"source registry {path} is not valid YAML: {exc}") from exc
+    check = _Checker(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
+        check.fail("top level", "expected a mapping with a 'sources' list")
+    formats = _formats()
+    sources: list[Source] = []
+    seen_sources: set[str] = set()
+    seen_datasets: dict[str, str] = {}
+    seen_indicators: dict[str, str] = {}
+    for i, entry in enumerate(doc["sources"], start=1):
+        if not isinstance(entry, dict):
+            check.fail(f"source #{i}", "each source must be a mapping")
+        sid = check.need(entry, "id", f"source #{i}")
+        where = f"source '{sid}'"
+        check.only(entry, SOURCE_FIELDS, where)
+        if sid in seen_sources:
+            check.fail(where, "duplicate source id")
+        seen_sources.add(sid)
+        for name in ("title", "publisher", "licence", "homepage", "format"):
+            check.need(entry, name, where)
+        fmt = entry["format"]
+        if fmt not in formats:
+            check.fail(where, f"unknown format '{fmt}' (known: {', '.join(sorted(formats))})")
+        required = entry.get("required", False)
+        if not isinstance(required, bool):
+            check.fail(where, f"field 'required' must be true or false, got {required!r}")
+        files: list[SourceFile] = []
+        for j, f in enumerate(check.need(entry, "files", where, list), start=1):
+            fwhere = f"{where} file #{j}"
+            if not isinstance(f, dict):
+                check.fail(fwhere, "each file must be a mapping")
+            check.only(f, FILE_FIELDS, fwhere)
+            fid = check.need(f, "id", fwhere)
+            url = check.need(f, "url", fwhere)
+            if not url.startswith(("https://", "http://")):
+                check.fail(fwhere, f"url must be http(s), got {url!r}")
+            ext = check.need(f, "ext", fwhere)
+            if fid in {x.id for x in files}:
+                check.fail(fwhere, f"duplicate file id '{fid}'")
+            files.append(SourceFile(fid, url, f.get("mirror_path"), ext, dict(f.get("options") or {})))
+        datasets: list[Dataset] = []
+        for j, d in enumerate(check.need(entry, "datasets", where, list), start=1):
+            dwhere = f"{where} dataset #{j}"
+            if not isinstance(d, dict):
+                check.fail(dwhere, "each dataset must be a mapping")
+            did = check.need(d, "id", dwhere)
+            dwhere = f"{where} dataset '{did}'"
+            check.only(d, DATASET_FIELDS, dwhere)
+            if did in seen_datasets:
+                check.fail(dwhere, f"duplicate dataset id (also in source '{seen_datasets[did]}')")
+            seen_datasets[did] = sid
+            kind = check.need(d, "kind", dwhere)
+            if kind not in KINDS:
+                check.fail(dwhere, f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+            file_ids = d.get("files") or ([d["file"]] if d.get("file") else [f.id for f in files])
+            for fid in file_ids:
+                if fid not in {f.id for f in files}:
+                    check.fail(dwhere, f"refers to unknown file '{fid}'")
+            area_level = d.get("area_level", "borough" if kind == "indicator" else "reference")
+            if area_level not in AREA_LEVELS:
+                check.fail(dwhere, f"area_level must be one of {sorted(AREA_LEVELS)}, got {area_level!r}")
+            specs: list[Indicator] = []
+            if kind == "indicator":
+                for k, ind in enumerate(check.need(d, "indicators", dwhere, list), start=1):
+                    if not isinstance(ind, dict):
+                        check.fail(f"{dwhere} indicator #{k}", "each indicator must be a mapping")
+                    iid = check.need(ind, "id", f"{dwhere} indicator #{k}")
+                    if iid in seen_indicators:
+                        check.fail(f"{dwhere} indicator '{iid}'",
+                                   f"duplicate indicator id (also in dataset '{seen_indicators[iid]}')")
+                    seen_indicators[iid] = did
+                    specs.append(Indicator(iid, {k2: v for k2, v in ind.items() if k2 != "id"}))
+                key = list(d.get("key_columns") or INDICATOR_KEY)
+            else:
+                if d.get("indicators"):
+                    check.fail(dwhere, "a reference dataset carries no indicators")
+                key = check.need(d, "key_columns", dwhere, list)
+            datasets.append(Dataset(did, sid, kind, list(file_ids), area_level, key, specs,
+                                    dict(d.get("options") or {}), d.get("description", "")))
+        if not datasets:
+            check.fail(where, "a source must yield at least one dataset")
+        sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
+                              required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry))
+    area_names = dict(doc.get("area_names") or {})
+    return Registry(sources=sources, path=path, area_names=area_names)

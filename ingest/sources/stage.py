@@ -1,0 +1,209 @@
+"""The ``ingest`` stage: for every registered source, fetch -> parse -> write the lake.
+
+- Fetch goes through ``ingest.fetch.fetch`` (network, mirror or cache). A source that cannot be read is
+  recorded "unavailable" with the reason; the build goes on unless the source is ``required``. An
+  unavailable indicator dataset that was never ingested gets an empty file with the canonical columns,
+  so dbt's sources resolve and the marts simply have no rows for it.
+- A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
+  lake manifest recorded and its Parquet file exists; otherwise it is "unchanged".
+- All datasets of a source are parsed before any is written; each Parquet file is written to a temp
+  file and renamed, so a bad file leaves the lake exactly as it was.
+
+Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
+dataset wins) and ``data/lake/source_status.csv`` (one row per source).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ingest.config import Settings
+from ingest.errors import HisError
+from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
+from ingest.pipeline import log
+from ingest.sources.conform import FileContext, check_unique, empty_canonical
+from ingest.sources.formats import FORMATS
+from ingest.sources.registry import Dataset, Registry, Source, load_registry
+
+MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
+STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def manifest_path(cfg: Settings) -> Path:
+    return cfg.lake_dir / "manifest.csv"
+
+
+def status_path(cfg: Settings) -> Path:
+    return cfg.lake_dir / "source_status.csv"
+
+
+def read_lake_manifest(cfg: Settings) -> dict[str, dict[str, str]]:
+    """Latest manifest row per dataset id."""
+    path = manifest_path(cfg)
+    latest: dict[str, dict[str, str]] = {}
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                latest[row["dataset_id"]] = row
+    return latest
+
+
+def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    path = status_path(cfg)
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["source_id"]: r for r in csv.DictReader(fh)}
+
+
+def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet.tmp")
+    os.close(fd)
+    try:
+        df.write_parquet(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".csv.tmp")
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _append_manifest(cfg: Settings, rows: list[dict[str, Any]]) -> None:
+    path = manifest_path(cfg)
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+
+
+def _combined_sha(shas: list[str]) -> str:
+    return shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
+
+
+def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot]) -> pl.DataFrame:
+    """Parse every available file of one dataset and combine them (raises ParseError on a bad file)."""
+    parser = FORMATS[source.format]
+    frames = []
+    for fid in dataset.file_ids:
+        if fid not in snaps:
+            continue
+        f = source.file(fid)
+        snap = snaps[fid]
+        options = {**source.options, **dataset.options, **f.options}
+        ctx = FileContext(source.id, dataset.id, fid, Path(snap.path), f.url, f.mirror_path, snap.sha256, options)
+        frames.append((ctx, parser(ctx, dataset, source, registry)))
+    df = pl.concat([fr for _, fr in frames], how="vertical_relaxed") if len(frames) > 1 else frames[0][1]
+    check_unique(frames[-1][0], df, dataset.key_columns)
+    return df
+
+
+def run(cfg: Settings, options: dict[str, Any]) -> str:
+    default = cfg.project_root / "ingest" / "sources" / "registry.yml"
+    registry = load_registry(options.get("registry") or (default if default.exists() else None))
+    wanted = options.get("source") or []
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    sources = [registry.source(s) for s in wanted] if wanted else registry.sources
+    offline = bool(options.get("offline"))
+    manifest = read_lake_manifest(cfg)
+    statuses = read_source_status(cfg)
+    errors: list[str] = []
+    written = unchanged = 0
+    unavailable: list[str] = []
+    for n, source in enumerate(sources, start=1):
+        start = time.perf_counter()
+        snaps: dict[str, Snapshot] = {}
+        missing: dict[str, str] = {}
+        stale: dict[str, str] = {}
+        for f in source.files:
+            try:
+                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
+            except SourceUnavailable as exc:
+                missing[f.id] = str(exc)
+            except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
+                if exc.previous is not None:
+                    snaps[f.id] = exc.previous
+                    stale[f.id] = str(exc).splitlines()[0]
+                else:
+                    missing[f.id] = str(exc)
+        if not snaps:
+            first = next(iter(missing.values()))
+            reason = first if len(missing) == 1 else f"{first} (and {len(missing) - 1} more file(s) likewise)"
+            statuses[source.id] = {"source_id": source.id, "status": "unavailable", "reason": reason,
+                                   "checked_at": _now()}
+            unavailable.append(source.id)
+            for d in source.datasets:
+                if d.kind == "indicator" and not d.lake_path(cfg).exists():
+                    _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+            if source.required:
+                errors.append(f"required source {source.id} is unavailable: {reason}")
+            log(f"  [{n}/{len(sources)}] {source.id}: UNAVAILABLE ({reason})")
+            continue
+        config_sha = source.config_sha256()
+        todo: list[tuple[Dataset, pl.DataFrame, str]] = []
+        skipped = 0
+        try:
+            for d in source.datasets:
+                have = [snaps[fid].sha256 for fid in d.file_ids if fid in snaps]
+                if not have:
+                    continue
+                combined = _combined_sha(have)
+                prev = manifest.get(d.id)
+                if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
+                        and d.lake_path(cfg).exists()):
+                    skipped += 1
+                    continue
+                todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+        except HisError as exc:
+            errors.append(str(exc))
+            statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
+            log(f"  [{n}/{len(sources)}] {source.id}: ERROR {exc}")
+            continue
+        rows = []
+        for d, df, combined in todo:
+            _atomic_write_parquet(df, d.lake_path(cfg))
+            rows.append({"dataset_id": d.id, "source_id": source.id,
+                         "path": str(d.lake_path(cfg).relative_to(cfg.lake_dir)), "rows": df.height,
+                         "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha})
+        _append_manifest(cfg, rows)
+        written += len(todo)
+        unchanged += skipped
+        notes = [*(f"missing file: {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values())]
+        reason = "; ".join(notes)
+        statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
+        detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
+        log(f"  [{n}/{len(sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
+            f"{skipped} unchanged, {time.perf_counter() - start:.2f}s")
+    _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
+    summary = (f"{len(sources)} sources, {written} datasets written, {unchanged} unchanged, "
+               f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
+    if errors:
+        raise HisError(f"ingest failed ({summary}); nothing was written for the failing source(s):\n- "
+                       + "\n- ".join(errors))
+    return summary

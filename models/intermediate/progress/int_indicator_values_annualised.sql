@@ -1,0 +1,67 @@
+-- Series on a yearly (or longer) footing for trends and commitment progress. Values whose period is shorter than
+-- a year (e.g. the monthly London air quality means) are averaged into calendar years, keeping only years with a
+-- value for every month (n_sub_periods = 12) so a partial year never stands in for a year; yearly and multi-year
+-- periods pass through unchanged. Targets such as "10 ug/m3 by 2030" are annual means, hence this step.
+with values_all as (
+    select * from {{ ref('int_indicator_values_enriched') }}
+    where value is not null
+),
+
+flagged as (
+    select
+        values_all.*,
+        case when {{ dbt.datediff('period_start', 'period_end', 'day') }} < 300 then true else false end as is_sub_annual,
+        cast(extract(year from period_start) as integer) as calendar_year,
+        cast(extract(month from period_start) as integer) as start_month
+    from values_all
+),
+
+sub_annual as (
+    select
+        {{ dbt.concat(['series_key', "'|'", 'cast(calendar_year as ' ~ dbt.type_string() ~ ')']) }} as annual_key,
+        series_key,
+        max(indicator_id) as indicator_id,
+        max(area_code) as area_code,
+        max(sex) as sex,
+        max(age) as age,
+        max(category_type) as category_type,
+        max(category) as category,
+        calendar_year,
+        avg(value) as value,
+        count(distinct start_month) as n_sub_periods,
+        max(case when is_derived then 1 else 0 end) as derived_flag,
+        max(unit) as unit,
+        max(value_type) as value_type
+    from flagged
+    where is_sub_annual
+    group by series_key, calendar_year
+)
+
+select
+    series_key, indicator_id, area_code, sex, age, category_type, category,
+    period_label, period_start, period_end, period_mid_year,
+    value, lower_ci, upper_ci, count, denominator, unit, value_type, is_derived,
+    cast(1 as integer) as n_sub_periods,
+    false as is_annualised
+from flagged
+where not is_sub_annual
+
+union all
+
+select
+    series_key, indicator_id, area_code, sex, age, category_type, category,
+    cast(calendar_year as {{ dbt.type_string() }}) as period_label,
+    cast({{ dbt.concat(['cast(calendar_year as ' ~ dbt.type_string() ~ ')', "'-01-01'"]) }} as date) as period_start,
+    cast({{ dbt.concat(['cast(calendar_year as ' ~ dbt.type_string() ~ ')', "'-12-31'"]) }} as date) as period_end,
+    cast(calendar_year as double) + 0.5e0 as period_mid_year,
+    value,
+    cast(null as double) as lower_ci,
+    cast(null as double) as upper_ci,
+    cast(null as double) as count,
+    cast(null as double) as denominator,
+    unit, value_type,
+    case when derived_flag = 1 then true else false end as is_derived,
+    cast(n_sub_periods as integer) as n_sub_periods,
+    true as is_annualised
+from sub_annual
+where n_sub_periods = 12

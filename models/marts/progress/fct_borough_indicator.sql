@@ -1,0 +1,83 @@
+-- One row per London borough, indicator, period and breakdown: the value with its 95% CI (published, or Wilson
+-- from count/denominator), compared with London and England, ranked among the boroughs, with the borough's
+-- deprivation fifth.
+with values_all as (
+    select * from {{ ref('int_indicator_values_enriched') }}
+),
+
+boroughs as (
+    select area_code, area_name, deprivation_fifth, imd2019_rank from {{ ref('dim_area') }} where is_london_borough
+),
+
+indicators as (
+    select indicator_id, polarity from {{ ref('dim_indicator') }}
+),
+
+benchmarks as (
+    select
+        comparison_key,
+        max(case when area_code = {{ london_code() }} then value end) as london_value,
+        max(case when area_code = {{ london_code() }} then case when is_derived then 1 else 0 end end) as london_derived_flag,
+        max(case when area_code = {{ england_code() }} then value end) as england_value
+    from values_all
+    where area_code in ({{ london_code() }}, {{ england_code() }})
+    group by comparison_key
+),
+
+borough_values as (
+    select v.*, b.deprivation_fifth, b.imd2019_rank, i.polarity
+    from values_all as v
+    inner join boroughs as b on v.area_code = b.area_code
+    left join indicators as i on v.indicator_id = i.indicator_id
+),
+
+ranked as (
+    select
+        bv.*,
+        case when bv.value is not null then
+            rank() over (
+                partition by bv.comparison_key, case when bv.value is null then 1 else 0 end
+                order by case when bv.polarity = 'lower_is_better' then bv.value else -bv.value end
+            )
+        end as rank_among_boroughs,
+        count(bv.value) over (partition by bv.comparison_key) as n_boroughs_ranked
+    from borough_values as bv
+)
+
+select
+    {{ dbt.concat(['r.series_key', "'|'", 'r.period_label']) }} as borough_indicator_key,
+    r.area_code,
+    r.area_name,
+    r.indicator_id,
+    r.period_label,
+    cast(r.period_start as date) as period_start,
+    cast(r.period_end as date) as period_end,
+    r.sex,
+    r.age,
+    r.category_type,
+    r.category,
+    cast(r.value as double) as value,
+    cast(r.lower_ci as double) as lower_ci,
+    cast(r.upper_ci as double) as upper_ci,
+    r.ci_method,
+    cast(r.count as double) as count,
+    cast(r.denominator as double) as denominator,
+    r.value_note,
+    r.unit,
+    r.polarity,
+    cast(bm.london_value as double) as london_value,
+    case when bm.london_derived_flag = 1 then true when bm.london_derived_flag = 0 then false end as london_is_derived,
+    {{ compare_with_benchmark('r.value', 'r.lower_ci', 'r.upper_ci', 'bm.london_value', 'r.polarity') }} as comparison_with_london,
+    cast(bm.england_value as double) as england_value,
+    {{ compare_with_benchmark('r.value', 'r.lower_ci', 'r.upper_ci', 'bm.england_value', 'r.polarity') }} as comparison_with_england,
+    case
+        when r.value is null then 'no value for this borough and period'
+        when r.lower_ci is null or r.upper_ci is null then 'no confidence interval published and no count/denominator to compute one'
+    end as comparison_note,
+    cast(r.rank_among_boroughs as integer) as rank_among_boroughs,
+    cast(r.n_boroughs_ranked as integer) as n_boroughs_ranked,
+    cast(r.deprivation_fifth as integer) as deprivation_fifth,
+    cast(r.imd2019_rank as integer) as imd2019_rank,
+    r.source_id
+from ranked as r
+left join benchmarks as bm on r.comparison_key = bm.comparison_key

@@ -1,0 +1,43 @@
+{#-
+  Generic tests applied to every indicator staging model (see each _<source>__models.yml).
+  Written once here; each returns the failing rows.
+-#}
+
+{% test area_code_in_known_set(model, column_name='area_code') %}
+{#- The warehouse geography: the 33 London boroughs (E09000001-E09000033), London (E12000007), England (E92000001). -#}
+select *
+from {{ model }}
+where {{ column_name }} is null
+   or {{ column_name }} not in (
+  {%- for n in range(1, 34) %}'E09{{ '%06d' % n }}', {% endfor -%}
+  'E12000007', 'E92000001')
+{% endtest %}
+
+{% test value_in_catalogue_range(model) %}
+{#- Every indicator id is in the catalogue seed, and every value lies within its plausible range there. -#}
+select m.indicator_id, m.area_code, m.period_label, m.value, c.value_min, c.value_max
+from {{ model }} as m
+left join {{ ref('indicator_catalogue') }} as c
+  on m.indicator_id = c.indicator_id
+where c.indicator_id is null
+   or (m.value is not null and c.value_min is not null and m.value < c.value_min)
+   or (m.value is not null and c.value_max is not null and m.value > c.value_max)
+{% endtest %}
+
+{% test ci_brackets_value(model) %}
+{#- Where a confidence interval is given it contains the value (lower <= value <= upper). -#}
+select indicator_id, area_code, period_label, value, lower_ci, upper_ci
+from {{ model }}
+where value is not null
+  and ((lower_ci is not null and lower_ci > value)
+    or (upper_ci is not null and upper_ci < value)
+    or (lower_ci is not null and upper_ci is not null and lower_ci > upper_ci))
+{% endtest %}
+
+{% test unique_combination(model, combination) %}
+{#- No two rows share the same values of these columns (nulls compared as equal). -#}
+select {{ combination | join(', ') }}, count(*) as n_rows
+from {{ model }}
+group by {{ combination | join(', ') }}
+having count(*) > 1
+{% endtest %}

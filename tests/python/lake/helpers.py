@@ -1,0 +1,57 @@
+"""Helpers for the lake tests: a private mirror, the ASHE fixture zip, lake fingerprints."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def ashe_zip(dest: Path, member: str = "Work Geography LWF Table 7 LWF.1a   lwfmgx 2024.xlsx",
+             sheet: str = "All") -> Path:
+    """Write the hand-written ASHE sheet cells into an xlsx (sheets Notes + ``sheet``) inside a zip, as ONS publishes."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active["A1"] = "Hand-written test fixture in the ONS ASHE Table 7 layout; not ONS data."
+    ws = wb.create_sheet(sheet)
+    with (FIXTURES / "ons_ashe_living_wage" / "table7_all_sheet.csv").open(newline="", encoding="utf-8") as fh:
+        for r, row in enumerate(csv.reader(fh), start=1):
+            for c, cell in enumerate(row, start=1):
+                if cell == "":
+                    continue
+                try:
+                    ws.cell(r, c, float(cell) if "." in cell else int(cell))
+                except ValueError:
+                    ws.cell(r, c, cell)
+    buf = io.BytesIO()
+    wb.save(buf)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w") as zf:
+        zf.writestr(member, buf.getvalue())
+        zf.writestr("Work Geography LWF Table 7 LWF.1b   lwfmgx 2024 CV.xlsx", b"not read")
+    return dest
+
+
+def private_mirror(tmp: Path, real_mirror: Path, skip: tuple[str, ...] = ("phe_methods_testdata",)) -> Path:
+    """A copy of the mirror's source folders (the fetch layer refuses symlinks that leave the mirror), so a
+    test can break files or add a source without touching the shared mirror."""
+    mirror = tmp / "mirror"
+    mirror.mkdir(parents=True, exist_ok=True)
+    for folder in real_mirror.iterdir():
+        if folder.is_dir() and folder.name not in skip:
+            shutil.copytree(folder, mirror / folder.name)
+    return mirror
+
+
+def lake_fingerprint(lake: Path) -> dict[str, str]:
+    """sha256 of every file in the lake (manifest and Parquet files), except source_status.csv, which
+    records each run's outcome and so is meant to change."""
+    return {str(p.relative_to(lake)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(lake.rglob("*")) if p.is_file() and p.name != "source_status.csv"}

@@ -1,0 +1,114 @@
+"""Gate 2 on a real DuckDB candidate warehouse holding real NCMP rows; the import cost of the CLI;
+and the dbt models over the results file (a real dbt run)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import duckdb
+import polars as pl
+import pytest
+
+from ingest import cli
+from ingest.dbt_runner import candidate_path
+from ingest.quality import results, stage
+
+from .conftest import NCMP, write_lake
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _build_candidate(cfg, frame: pl.DataFrame) -> None:
+    """Published warehouse (an older build) and a candidate holding fct_indicator_value (real rows)."""
+    cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(cfg.warehouse))
+    con.execute("create table published_marker as select 1 as ok")
+    con.close()
+    cand = candidate_path(cfg)
+    con = duckdb.connect(str(cand))
+    arrow = frame.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute("create table fct_indicator_value as select * from arrow")
+    con.close()
+
+
+def _check_marts(cfg) -> int:
+    return cli.main(["check", "--gate", "marts", "--dataset", "fct_indicator_value",
+                     "--data-dir", str(cfg.data_dir), "--warehouse", str(cfg.warehouse)])
+
+
+def test_marts_gate_passes_on_clean_candidate(gate_env, ncmp_frame):
+    cfg = gate_env
+    _build_candidate(cfg, ncmp_frame)
+    before = (_sha(cfg.warehouse), _sha(candidate_path(cfg)))
+    assert _check_marts(cfg) == 0
+    rows = results.read_history(cfg)
+    assert {r["gate"] for r in rows} == {"marts"} and {r["dataset"] for r in rows} == {"fct_indicator_value"}
+    assert all(r["success"] for r in rows), [r["check_name"] for r in rows if not r["success"]]
+    assert {r["snapshot_sha256"] for r in rows} == {before[1]}  # the candidate was checked, not the warehouse
+    assert (_sha(cfg.warehouse), _sha(candidate_path(cfg))) == before
+
+
+def test_marts_gate_failure_leaves_warehouse_and_candidate_unchanged(gate_env, ncmp_frame):
+    cfg = gate_env
+    hit = (pl.col("area_code") == "E09000012") & (pl.col("period_label") == "2019/20")
+    broken = ncmp_frame.with_columns(pl.when(hit).then(pl.col("value") * 10).otherwise(pl.col("value")).alias("value"))
+    _build_candidate(cfg, broken)
+    before = (_sha(cfg.warehouse), _sha(candidate_path(cfg)))
+    assert _check_marts(cfg) == 1
+    failed = {r["check_name"] for r in results.read_history(cfg) if not r["success"]}
+    assert failed == {"value_in_range[obesity_reception]"}
+    assert (_sha(cfg.warehouse), _sha(candidate_path(cfg))) == before
+
+
+def test_required_mart_missing_fails_gate(gate_env, ncmp_frame):
+    cfg = gate_env
+    _build_candidate(cfg, ncmp_frame)
+    assert cli.main(["check", "--gate", "marts", "--dataset", "dim_area", "--data-dir", str(cfg.data_dir),
+                     "--warehouse", str(cfg.warehouse)]) == 1
+    rows = results.read_history(cfg)
+    assert [(r["dataset"], r["check_name"], r["success"]) for r in rows] == [("dim_area", "mart_exists", False)]
+
+
+def test_cli_help_and_plan_do_not_import_great_expectations():
+    code = ("import sys; from ingest import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "cli.stage('plan'); import ingest.quality.stage\n"
+            "print('great_expectations' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+@pytest.mark.slow
+def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
+    """A real dbt build of the quality models; the view then shows a gate run made after the build."""
+    from ingest.dbt_runner import invoke
+
+    cfg = gate_env
+    write_lake(cfg, ncmp_frame)
+    stage.run_lake(cfg, {})
+    result = invoke(cfg, ["build", "--select", "+fct_quality_check"], warehouse=cfg.warehouse)
+    assert result.success
+    n = len(results.read_history(cfg))
+    stage.run_lake(cfg, {})  # after the build, like gate 2
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)  # dbt_runner released dbt-duckdb's handle
+    total, latest, runs = con.execute(
+        "select count(*), count(*) filter (where is_latest_run), count(distinct run_id) from fct_quality_check"
+    ).fetchone()
+    statuses = {r[0] for r in con.execute("select distinct status from fct_quality_check").fetchall()}
+    con.close()
+    assert (total, latest, runs) == (2 * n, n, 2)
+    assert statuses == {"passed"}
+
+    # Gate 2 right after an in-process dbt run (as in `his build`) opens the file read-only and checks it.
+    con = duckdb.connect(str(cfg.warehouse))  # the mart stands in for the lake's (not merged yet)
+    con.execute(f"create table fct_indicator_value as select * from read_parquet('{NCMP.lake_path(cfg)}')")
+    con.close()
+    invoke(cfg, ["run", "--select", "fct_quality_check"], warehouse=cfg.warehouse)
+    before = _sha(cfg.warehouse)
+    summary = stage.run_marts(cfg, {"dataset": ["fct_indicator_value"]})
+    assert "0 error(s)" in summary
+    assert _sha(cfg.warehouse) == before
