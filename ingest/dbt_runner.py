@@ -134,10 +134,26 @@ def inputs_fingerprint(cfg: Settings, args: list[str]) -> str:
                 h.update(hashlib.sha256(f.read_bytes()).digest())
     if cfg.lake_dir.exists():
         for f in sorted(cfg.lake_dir.rglob("*")):
-            if f.is_file() and not f.name.startswith("."):
-                st = f.stat()
-                h.update(f"{f.relative_to(cfg.lake_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            if not f.is_file() or f.name.startswith("."):
+                continue
+            if f.name == "source_status.csv":
+                # rewritten by every ingest with a new checked_at: only the statuses and reasons count
+                h.update(_without_column(f, "checked_at"))
+                continue
+            st = f.stat()
+            h.update(f"{f.relative_to(cfg.lake_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
+
+
+def _without_column(path: Path, column: str) -> bytes:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or column not in rows[0]:
+        return path.read_bytes()
+    i = rows[0].index(column)
+    return json.dumps([r[:i] + r[i + 1:] for r in rows]).encode()
 
 
 def published_state(cfg: Settings) -> dict[str, Any]:
