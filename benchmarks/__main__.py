@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="his-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    header = (f"his benchmarks {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+    header = (f"his benchmarks {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
               f"Python {platform.python_version()}, load average at start {load_average()}")
     sections = [header]
     ok = True

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import synthetic
-from benchmarks.harness import (Measure, fmt_mib, fmt_rate, fmt_seconds, his_argv, log, run_measured, table)
+from benchmarks.harness import Measure, fmt_mib, fmt_rate, fmt_seconds, his_argv, log, run_measured, table
 
 TARGET_PATH_S = 60.0
 TARGET_PEAK_MIB = 4096.0

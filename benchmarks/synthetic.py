@@ -285,7 +285,7 @@ def _append_manifest(lake_dir: Path, path: Path, rows: int, snapshot: str) -> No
             existing = list(reader)
     row = {"dataset_id": DATASET_ID, "source_id": SOURCE_ID, "path": str(path.relative_to(lake_dir)),
            "rows": str(rows), "snapshot_sha256": snapshot,
-           "parsed_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+           "parsed_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     tmp = manifest.with_name(f".{manifest.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore", restval="")

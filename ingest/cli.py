@@ -5,7 +5,8 @@ Stages, in build order:
 - ``plan``    parse the plan document into ``seeds/plan_*.csv``
 - ``ingest``  download (or read from the mirror) every registered source into ``data/raw`` and ``data/lake``
 - ``check``   quality gate 1 on the lake (``--gate marts`` for gate 2 on the marts)
-- ``dbt``     ``dbt seed`` + ``dbt build`` into the warehouse
+- ``dbt``     ``dbt seed`` + ``dbt build`` into the warehouse (or on Spark with ``--target spark``)
+- ``collect`` (Spark target only) copy the marts Spark built into the candidate DuckDB file
 - ``publish`` (build only) replace the warehouse with the checked candidate
 - ``report``  build the Evidence site from the marts
 
@@ -29,11 +30,13 @@ STAGE_TABLE: dict[str, tuple[str, str]] = {
     "ingest": ("fetch every registered source and write the lake", "ingest.sources.stage:run"),
     "check-lake": ("quality gate 1: Great Expectations on the lake", "ingest.quality.stage:run_lake"),
     "dbt": ("dbt seed and build into the warehouse", "ingest.dbt_runner:run"),
+    "collect": ("spark target: copy Spark's marts into the candidate DuckDB file for gate 2 and reports",
+                "ingest.spark:run_collect"),
     "check-marts": ("quality gate 2: Great Expectations on the marts", "ingest.quality.stage:run_marts"),
     "publish": ("publish the checked warehouse (replaces the previous one atomically)", "ingest.dbt_runner:run_publish"),
     "report": ("build the Evidence reports from the marts", "ingest.report:run"),
 }
-BUILD_ORDER = ["plan", "ingest", "check-lake", "dbt", "check-marts", "publish", "report"]
+BUILD_ORDER = ["plan", "ingest", "check-lake", "dbt", "collect", "check-marts", "publish", "report"]
 
 
 def _load(target: str) -> StageFn:
@@ -76,8 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", action="append", default=[], help="only these datasets (repeatable)")
     p = sub.add_parser("dbt", parents=[common], help=STAGE_TABLE["dbt"][0])
     p.add_argument("--select", help="dbt selection, passed through")
+    sub.add_parser("collect", parents=[common], help=STAGE_TABLE["collect"][0])
     p = sub.add_parser("report", parents=[common], help=STAGE_TABLE["report"][0])
-    p.add_argument("--serve", action="store_true", help="serve the built site on localhost")
+    p.add_argument("--serve", action="store_true", help="serve the built site on http://127.0.0.1:PORT/")
+    p.add_argument("--port", type=int, default=3000, help="port for --serve (default 3000)")
     return parser
 
 

@@ -44,18 +44,21 @@ def settings(**overrides: object) -> Settings:
     """Settings from the environment, with keyword overrides (used by the CLI options and tests).
 
     - ``HIS_DATA_DIR``: where generated data goes (default ``<project>/data``)
-    - ``HIS_WAREHOUSE``: the DuckDB warehouse file (default ``<data>/warehouse.duckdb``)
+    - ``HIS_WAREHOUSE``: the DuckDB warehouse file (default ``<data>/warehouse.duckdb``; on the Spark
+      target ``<data>/spark/warehouse.duckdb``, the checked copy of Spark's marts the reports read, so a
+      Spark build never replaces the DuckDB target's warehouse)
     - ``HIS_MIRROR``: a directory holding a mirror of the published files, read instead of the network
     - ``HIS_TARGET``: the dbt target, ``duckdb`` (default) or ``spark``
     """
     root = Path(overrides.get("project_root") or PROJECT_ROOT)  # type: ignore[arg-type]
     data_dir = Path(overrides.get("data_dir") or os.environ.get("HIS_DATA_DIR") or root / "data")  # type: ignore[arg-type]
+    target = str(overrides.get("target") or os.environ.get("HIS_TARGET") or "duckdb")
+    default_warehouse = data_dir / "warehouse.duckdb" if target == "duckdb" else data_dir / target / "warehouse.duckdb"
     warehouse = Path(
-        overrides.get("warehouse") or os.environ.get("HIS_WAREHOUSE") or data_dir / "warehouse.duckdb"  # type: ignore[arg-type]
+        overrides.get("warehouse") or os.environ.get("HIS_WAREHOUSE") or default_warehouse  # type: ignore[arg-type]
     )
     mirror_value = overrides.get("mirror") or os.environ.get("HIS_MIRROR")
     mirror = Path(mirror_value).resolve() if mirror_value else None  # type: ignore[arg-type]
-    target = str(overrides.get("target") or os.environ.get("HIS_TARGET") or "duckdb")
     return Settings(
         project_root=root.resolve(),
         data_dir=data_dir.resolve(),

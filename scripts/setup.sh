@@ -44,9 +44,12 @@ apt_install() {
 }
 
 if [ -f reports/package.json ]; then
-  step "Evidence reports (npm ci from reports/package-lock.json)"
+  # `npm install --no-save` installs exactly what package-lock.json pins and never rewrites it. `npm ci`
+  # refuses this lock: @duckdb/node-bindings names optional platform packages (darwin-x64,
+  # linux-arm64, win32-x64 at 1.4.2-r.1) that the registry does not have, so no lock can list them.
+  step "Evidence reports (npm packages pinned by reports/package-lock.json)"
   if [ ! -d reports/node_modules ] || [ reports/package-lock.json -nt reports/node_modules/.package-lock.json ]; then
-    (cd reports && npm ci --no-audit --no-fund --loglevel=error)
+    (cd reports && npm install --no-save --no-audit --no-fund --loglevel=error)
   fi
 fi
 

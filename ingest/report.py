@@ -1,0 +1,424 @@
+"""The ``report`` stage: build the Evidence site (``reports/``) from a read-only snapshot of the marts.
+
+Steps, each streamed to stderr:
+
+1. Export: copy every mart (tables and views named ``dim_*`` / ``fct_*``) from the warehouse into a
+   dedicated DuckDB file, ``<data>/reports/marts.duckdb`` (temp file, then atomic rename). Evidence
+   never opens the warehouse itself, so it can neither lock it nor read non-mart tables. Python duckdb
+   1.4.x writes it; Evidence's Node DuckDB (``@duckdb/node-api`` 1.4.2 inside
+   ``@evidence-dev/duckdb`` 2.0.1) opens it read-only (tested in tests/python/reports/).
+2. Link: ``reports/sources/warehouse/marts.duckdb`` (git-ignored) is pointed at that export, because
+   Evidence resolves ``connection.yaml`` filenames relative to the source folder.
+3. Maps: ``reports/static/geo/`` (git-ignored) gets the boroughs' GeoJSON, written from mart
+   ``dim_area_boundary``, and a blank background tile, so the maps fetch nothing from the internet.
+4. ``npm run sources`` (Evidence runs each ``sources/warehouse/*.sql`` and stores Parquet) and
+   ``npm run build:strict`` (fails on any query or component error). The static site lands in
+   ``reports/build/`` (:func:`site_dir`).
+
+``his report --serve`` serves the built site on http://127.0.0.1:<port>/ (building it first when
+there is none) until interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ingest.config import Settings
+from ingest.errors import HisError
+
+#: The marts the pages read. A missing one is an error naming it (the pages would fail to build).
+REQUIRED_MARTS: tuple[str, ...] = (
+    "dim_aim",
+    "dim_objective",
+    "dim_commitment",
+    "fct_commitment_target",
+    "dim_area",
+    "dim_indicator",
+    "fct_indicator_value",
+    "fct_commitment_progress",
+    "fct_objective_scorecard",
+    "fct_borough_indicator",
+    "fct_inequality_gap",
+    "fct_quality_check",
+    "fct_dataset_snapshot",
+    "fct_source_status",
+    "dim_area_boundary",
+)
+SOURCE_NAME = "warehouse"  # the Evidence source folder: pages query `warehouse.<mart>`
+DEFAULT_PORT = 3000
+
+
+def export_path(cfg: Settings) -> Path:
+    """The read-only snapshot of the marts that Evidence reads."""
+    return cfg.data_dir / "reports" / "marts.duckdb"
+
+
+def site_dir(cfg: Settings) -> Path:
+    """Where the built static site lands."""
+    return cfg.reports_dir / "build"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _mart_names(con: Any, warehouse: Path, alias: str) -> dict[str, str]:
+    """Marts in the attached warehouse: name -> schema (dim_/fct_ tables and views)."""
+    rows = con.execute(
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_catalog = ?
+          and (table_name like 'dim\\_%' escape '\\' or table_name like 'fct\\_%' escape '\\')
+        order by table_schema, table_name
+        """,
+        [alias],
+    ).fetchall()
+    found: dict[str, str] = {}
+    for schema, name in rows:
+        if name in found:
+            raise HisError(
+                f"mart {name} exists in two schemas of {warehouse} ({found[name]} and {schema}); "
+                "the report cannot tell which to read"
+            )
+        found[name] = schema
+    return found
+
+
+def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> tuple[Path, dict[str, int]]:
+    """Copy the marts into :func:`export_path` atomically; return the path and rows per mart."""
+    import duckdb
+
+    if not cfg.warehouse.exists():
+        raise HisError(f"no warehouse at {cfg.warehouse}: run `his build` (or `his dbt`) before `his report`")
+    target = export_path(cfg)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    for path in (tmp, Path(str(tmp) + ".wal")):
+        path.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    alias = cfg.warehouse.name.split(".")[0] or "wh"
+    if alias == target.name.split(".")[0]:
+        raise HisError(f"the warehouse file {cfg.warehouse} must not be named like the export {target.name}")
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            try:
+                # Views in the warehouse name its catalog (the file name up to the first dot): attach it
+                # under that name so they resolve.
+                con.execute(f"attach '{cfg.warehouse}' as \"{alias}\" (read_only)")
+            except duckdb.Error as exc:
+                raise HisError(f"cannot open the warehouse {cfg.warehouse} read-only: {exc}") from exc
+            marts = _mart_names(con, cfg.warehouse, alias)
+            missing = [m for m in required if m not in marts]
+            if missing:
+                raise HisError(
+                    f"the warehouse {cfg.warehouse} lacks mart(s) the reports read: {', '.join(missing)}. "
+                    "Run `his build` (or `his dbt`) so every mart exists."
+                )
+            for name, schema in marts.items():
+                try:
+                    con.execute(f'create table main."{name}" as select * from "{alias}"."{schema}"."{name}"')
+                except duckdb.Error as exc:
+                    raise HisError(f"cannot export mart {schema}.{name} from {cfg.warehouse}: {exc}") from exc
+                counts[name] = con.execute(f'select count(*) from main."{name}"').fetchone()[0]
+            con.execute(f'detach "{alias}"')
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    finally:
+        for path in (tmp, Path(str(tmp) + ".wal")):
+            path.unlink(missing_ok=True)
+    return target, counts
+
+
+def _round_coords(value: Any, digits: int = 5) -> Any:
+    """Round nested coordinate lists (5 decimals of a degree is about 1 m): halves the file size."""
+    if isinstance(value, list):
+        return [_round_coords(v, digits) for v in value]
+    if isinstance(value, float):
+        return round(value, digits)
+    return value
+
+
+def _blank_png(size: int = 256) -> bytes:
+    """A plain white PNG tile: the maps' background, so Leaflet never asks a tile server."""
+    raw = b"".join(b"\x00" + b"\xff\xff\xff" * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_geo_assets(cfg: Settings, export: Path) -> Path:
+    """Write ``reports/static/geo/`` (git-ignored): the boroughs' GeoJSON from mart dim_area_boundary and a
+    blank background tile. Returns the GeoJSON path."""
+    import duckdb
+
+    con = duckdb.connect(str(export), read_only=True)
+    try:
+        rows = con.execute(
+            "select area_code, area_name, geometry_geojson from dim_area_boundary order by area_code"
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise HisError("mart dim_area_boundary is empty: the borough maps need the London boundaries source")
+    features = []
+    for code, name, geometry in rows:
+        try:
+            geom = json.loads(geometry)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise HisError(f"dim_area_boundary: geometry of {code} is not valid GeoJSON: {exc}") from exc
+        geom["coordinates"] = _round_coords(geom.get("coordinates"))
+        features.append({"type": "Feature", "properties": {"GSS_CODE": code, "NAME": name}, "geometry": geom})
+    geo_dir = cfg.reports_dir / "static" / "geo"
+    target = geo_dir / "london_boroughs.geojson"
+    collection = {"type": "FeatureCollection", "features": features}
+    _write_atomic(target, json.dumps(collection, separators=(",", ":")).encode())
+    _write_atomic(geo_dir / "blank-tile.png", _blank_png())
+    return target
+
+
+def link_export(cfg: Settings, export: Path) -> Path:
+    """Point ``reports/sources/warehouse/marts.duckdb`` at the export (symlink; copy where links fail)."""
+    link = cfg.reports_dir / "sources" / SOURCE_NAME / "marts.duckdb"
+    tmp = link.with_name(".marts.duckdb.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        tmp.symlink_to(export.resolve())
+    except OSError:
+        shutil.copy2(export, tmp)
+    os.replace(tmp, link)
+    return link
+
+
+def _npm(cfg: Settings, script: str) -> None:
+    """Run ``npm run <script>`` in reports/, streaming its output to stderr; HisError on failure."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HisError("npm is not on PATH: install Node 20 and npm, then run scripts/setup.sh")
+    env = dict(os.environ)
+    env.setdefault("NODE_OPTIONS", "--max-old-space-size=4096")
+    env["EVIDENCE_DISABLE_TELEMETRY"] = "1"
+    log(f"  $ npm run {script}   (in {cfg.reports_dir})")
+    proc = subprocess.Popen(
+        [npm, "run", script],
+        cwd=cfg.reports_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+    tail: list[str] = []
+    errors: list[str] = []
+    keep = 0  # lines still to keep after an error line (the message usually follows it)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.rstrip()
+        if not line:
+            continue
+        log(f"  | {line}")
+        tail = (tail + [line])[-8:]
+        if line.lstrip().startswith("at "):
+            continue
+        if "error" in line.lower():
+            errors.append(line)
+            keep = 3
+        elif keep:
+            errors.append(line)
+            keep -= 1
+    if proc.wait() != 0:
+        generic = ("error during build", "build failed", "exited with code")
+        specific = [e for e in errors if not any(g in e.lower() for g in generic)]
+        headline = specific[0] if specific else (errors[0] if errors else f"exit {proc.returncode}")
+        raise HisError(
+            f"Evidence `npm run {script}` failed in {cfg.reports_dir}: {headline}\n"
+            "Error lines:\n" + "\n".join(errors[:15]) + "\nLast output:\n" + "\n".join(tail)
+        )
+
+
+def build_site(cfg: Settings) -> dict[str, Any]:
+    """Export, link, run Evidence's sources and strict build. Returns figures for the summary."""
+    if not (cfg.reports_dir / "package.json").exists():
+        raise HisError(f"no Evidence project at {cfg.reports_dir} (package.json missing)")
+    if not (cfg.reports_dir / "node_modules" / "@evidence-dev" / "evidence").exists():
+        raise HisError(
+            f"Evidence is not installed in {cfg.reports_dir / 'node_modules'}: run scripts/setup.sh "
+            "(it runs `npm ci` from reports/package-lock.json)"
+        )
+    t0 = time.perf_counter()
+    export, counts = export_marts(cfg)
+    log(f"  exported {len(counts)} marts ({sum(counts.values())} rows) to {export}")
+    link_export(cfg, export)
+    geo = write_geo_assets(cfg, export)
+    log(f"  wrote {geo} ({geo.stat().st_size / 1e6:.1f} MB) for the borough maps")
+    _npm(cfg, "sources")
+    _npm(cfg, "build:strict")
+    site = site_dir(cfg)
+    if not (site / "index.html").exists():
+        raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
+    pages = sum(1 for _ in site.rglob("index.html"))
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    return {
+        "site": site,
+        "pages": pages,
+        "bytes": size,
+        "marts": len(counts),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the MIME types the site needs and single-range requests (DuckDB-WASM reads
+    Parquet by HTTP range; without ranges it warns and downloads whole files)."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".arrow": "application/vnd.apache.arrow.file",
+        ".parquet": "application/vnd.apache.parquet",
+    }
+    _range: tuple[int, int] | None = None
+
+    def send_head(self):  # type: ignore[override]
+        self._range = None
+        header = self.headers.get("Range", "")
+        path = Path(self.translate_path(self.path))
+        if not header.startswith("bytes=") or "," in header or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        first, _, last = header[len("bytes=") :].partition("-")
+        try:
+            if first:
+                start, end = int(first), int(last) if last else size - 1
+            else:  # suffix range: the last N bytes
+                start, end = max(size - int(last), 0), size - 1
+        except ValueError:
+            return super().send_head()
+        end = min(end, size - 1)
+        if start > end or start >= size:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        f = open(path, "rb")  # noqa: SIM115 - closed by copyfile's caller in the base class
+        f.seek(start)
+        self._range = (start, end)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        return f
+
+    def copyfile(self, source, outputfile):  # type: ignore[override]
+        if self._range is None:
+            return super().copyfile(source, outputfile)
+        remaining = self._range[1] - self._range[0] + 1
+        while remaining > 0:
+            chunk = source.read(min(64 * 1024, remaining))
+            if not chunk:
+                break
+            outputfile.write(chunk)
+            remaining -= len(chunk)
+        return None
+
+    def end_headers(self) -> None:
+        if self._range is None and self.command in ("GET", "HEAD"):
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if os.environ.get("HIS_SERVE_LOG"):
+            super().log_message(format, *args)
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Browsers drop connections mid-body (the Arrow reader stops at end-of-stream): not a server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+def make_server(
+    site: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1"
+) -> http.server.ThreadingHTTPServer:
+    """A static file server for the built site (port 0 picks a free port)."""
+    handler = functools.partial(_SiteHandler, directory=str(site))
+    return _QuietServer((host, port), handler)
+
+
+def serve(cfg: Settings, port: int = DEFAULT_PORT) -> None:
+    site = site_dir(cfg)
+    try:
+        server = make_server(site, port)
+    except OSError as exc:
+        raise HisError(f"cannot serve on 127.0.0.1:{port}: {exc}; choose another with --port") from exc
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    log(f"serving {site} at {url}  (Ctrl-C stops)")
+    print(url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log("stopped")
+    finally:
+        server.server_close()
+
+
+def run(cfg: Settings, options: dict[str, Any]) -> str:
+    """Build the site; with ``serve`` set, serve it (building first only when none is built)."""
+    want_serve = bool(options.get("serve"))
+    port = int(options.get("port") or DEFAULT_PORT)
+    if want_serve and (site_dir(cfg) / "index.html").exists():
+        log(f"serving the site already built in {site_dir(cfg)}; `his report` rebuilds it")
+        serve(cfg, port)
+        return "served"
+    figures = build_site(cfg)
+    summary = (
+        f"{figures['pages']} pages, {figures['bytes'] / 1e6:.0f} MB in {figures['site']} "
+        f"from {figures['marts']} marts ({figures['seconds']:.0f}s)"
+    )
+    if want_serve:
+        log(summary)
+        serve(cfg, port)
+    return summary

@@ -1,0 +1,15 @@
+-- One row per registered source: whether it was available in the last ingest run, and why not when it was not
+-- (for example: offline with no mirror copy). The reports list unavailable sources from here.
+with status as (
+    select
+        cast(source_id as {{ dbt.type_string() }}) as source_id,
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(reason as {{ dbt.type_string() }}) as reason,
+        cast(checked_at as timestamp) as checked_at,
+        row_number() over (partition by source_id order by checked_at desc) as recency
+    from {{ source('pipeline_records', 'source_status') }}
+)
+
+select source_id, status, reason, checked_at
+from status
+where recency = 1

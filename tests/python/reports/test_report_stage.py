@@ -1,0 +1,171 @@
+"""The report stage's own mechanics, without building the site: the marts export (only marts, atomic, a
+clear error naming a missing mart), that Evidence's Node DuckDB opens the export Python wrote, the geo
+assets for the maps, the static server's range requests, and the error when npm packages are missing.
+
+The tables here hold placeholder rows (a single integer or a tiny square), not data: they exercise the
+export, not any figure.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import report
+from ingest.config import settings
+from ingest.errors import HisError
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[-0.1, 51.5], [-0.09, 51.5], [-0.09, 51.51], [-0.1, 51.51], [-0.1, 51.5]]],
+}
+
+
+def _warehouse(path: Path, marts: tuple[str, ...]) -> None:
+    con = duckdb.connect(str(path))
+    for name in marts:
+        if name == "dim_area_boundary":
+            con.execute(
+                "create table dim_area_boundary as select 'E09000001' as area_code, 'City of London' as area_name, "
+                "? as geometry_geojson",
+                [json.dumps(SQUARE)],
+            )
+        elif name == "fct_quality_check":  # a view, as in the warehouse: it names the warehouse's catalog
+            con.execute("create table stg_quality__gate_results as select 1 as placeholder")
+            con.execute("create view fct_quality_check as select * from stg_quality__gate_results")
+        else:
+            con.execute(f"create table {name} as select 1 as placeholder")
+    con.execute("create table stg_x__y as select 1 as placeholder")
+    con.execute("create schema other")
+    con.execute("create table other.int_z_joined as select 1 as placeholder")
+    con.close()
+
+
+@pytest.fixture()
+def cfg(tmp_path: Path):
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, report.REQUIRED_MARTS)
+    return settings(data_dir=tmp_path / "data", warehouse=wh)
+
+
+def test_export_holds_only_the_marts(cfg):
+    path, counts = report.export_marts(cfg)
+    assert path == cfg.data_dir / "reports" / "marts.duckdb"
+    assert set(counts) == set(report.REQUIRED_MARTS)
+    con = duckdb.connect(str(path), read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    con.close()
+    assert tables == set(report.REQUIRED_MARTS)  # no stg_/int_ table reaches Evidence
+    assert not list(path.parent.glob("*.tmp*"))
+
+
+def test_missing_mart_is_named_and_previous_export_kept(cfg, tmp_path):
+    report.export_marts(cfg)
+    before = report.export_path(cfg).read_bytes()
+    con = duckdb.connect(str(cfg.warehouse))
+    con.execute("drop table fct_commitment_progress")
+    con.close()
+    with pytest.raises(HisError, match="fct_commitment_progress"):
+        report.export_marts(cfg)
+    assert report.export_path(cfg).read_bytes() == before
+    assert not list(report.export_path(cfg).parent.glob("*.tmp*"))
+
+
+def test_no_warehouse_is_a_clear_error(tmp_path):
+    cfg = settings(data_dir=tmp_path / "data", warehouse=tmp_path / "absent.duckdb")
+    with pytest.raises(HisError, match="no warehouse"):
+        report.export_marts(cfg)
+
+
+def test_node_duckdb_of_evidence_opens_the_export(cfg, project_root):
+    """Python duckdb (pinned 1.4.x) writes the export; @evidence-dev/duckdb's @duckdb/node-api must read it."""
+    node_api = project_root / "reports" / "node_modules" / "@duckdb" / "node-api"
+    if not node_api.exists():
+        pytest.fail("reports/node_modules is missing: run scripts/setup.sh (npm ci in reports/)")
+    path, _ = report.export_marts(cfg)
+    script = (
+        "const {DuckDBInstance}=require('@duckdb/node-api');"
+        "(async()=>{const db=await DuckDBInstance.create(process.argv[1],{access_mode:'READ_ONLY'});"
+        "const c=await db.connect();"
+        "const r=await c.runAndReadAll('select count(*) as n, version() as v from dim_aim');"
+        "console.log(JSON.stringify(r.getRowObjectsJS()[0], (k,v)=>typeof v==='bigint'?Number(v):v));})()"
+        ".catch(e=>{console.error(e.message);process.exit(1)})"
+    )
+    out = subprocess.run(
+        ["node", "-e", script, str(path)],
+        check=False,
+        cwd=project_root / "reports",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    row = json.loads(out.stdout)
+    assert row["n"] == 1
+    assert row["v"].startswith("v1.4")
+
+
+def test_geo_assets_come_from_the_boundary_mart(cfg, tmp_path):
+    root = tmp_path / "project"
+    (root / "reports").mkdir(parents=True)
+    local = settings(project_root=root, data_dir=cfg.data_dir, warehouse=cfg.warehouse)
+    export, _ = report.export_marts(local)
+    geo = report.write_geo_assets(local, export)
+    data = json.loads(geo.read_text())
+    assert data["type"] == "FeatureCollection"
+    [feature] = data["features"]
+    assert feature["properties"] == {"GSS_CODE": "E09000001", "NAME": "City of London"}
+    assert feature["geometry"]["coordinates"][0][0] == [-0.1, 51.5]
+    tile = (geo.parent / "blank-tile.png").read_bytes()
+    assert tile.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in tile
+
+
+def test_missing_node_modules_tells_the_user_to_run_setup(tmp_path, cfg):
+    root = tmp_path / "project"
+    (root / "reports").mkdir(parents=True)
+    (root / "reports" / "package.json").write_text("{}")
+    local = settings(project_root=root, data_dir=cfg.data_dir, warehouse=cfg.warehouse)
+    with pytest.raises(HisError, match="scripts/setup.sh"):
+        report.build_site(local)
+
+
+def test_server_serves_ranges_and_wasm_type(tmp_path):
+    (tmp_path / "index.html").write_text("<p>hi</p>")
+    (tmp_path / "data.parquet").write_bytes(bytes(range(100)))
+    (tmp_path / "x.wasm").write_bytes(b"\x00asm")
+    server = report.make_server(tmp_path, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        req = urllib.request.Request(base + "/data.parquet", headers={"Range": "bytes=10-19"})
+        with urllib.request.urlopen(req) as resp:
+            assert resp.status == 206
+            assert resp.headers["Content-Range"] == "bytes 10-19/100"
+            assert resp.read() == bytes(range(10, 20))
+        req = urllib.request.Request(base + "/data.parquet", headers={"Range": "bytes=-5"})
+        with urllib.request.urlopen(req) as resp:
+            assert resp.read() == bytes(range(95, 100))
+        with urllib.request.urlopen(base + "/data.parquet") as resp:
+            assert resp.status == 200 and resp.headers["Accept-Ranges"] == "bytes"
+            assert len(resp.read()) == 100
+        with urllib.request.urlopen(base + "/x.wasm") as resp:
+            assert resp.headers["Content-Type"] == "application/wasm"
+        with urllib.request.urlopen(base + "/") as resp:
+            assert b"hi" in resp.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_npm_is_required(monkeypatch, tmp_path, cfg):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(HisError, match="npm is not on PATH"):
+        report._npm(cfg, "sources")

@@ -1,0 +1,169 @@
+"""DuckDB and Spark build the same warehouse: the whole dbt project from the mirror, on both engines.
+
+One private data dir: ``his ingest`` from the mirror and gate 1 once, then ``his dbt`` (DuckDB) and
+``his build --target spark`` (dbt build on a local Spark, collect, publish), each the real CLI in this
+process. Every mart (every model under models/marts, from dbt's manifest) must have the same rows on
+both, floating-point values within 1e-9 relative; gate 2 must give the same verdicts on both.
+
+Speed: one Spark session for the whole module (in-process dbt-spark ``method: session``, reused by the
+collect stage), Spark's in-memory catalog (no Derby metastore), 4 dbt threads, 1 shuffle partition.
+The stage timings are printed at the end (``-s`` or the ``-ra`` summary shows them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import time
+
+import pytest
+
+from ingest.cli import main
+from ingest.config import settings
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+SPARK_ENV = {
+    "HIS_SPARK_CATALOG": "in-memory",   # tables only need to live as long as this test process
+    "HIS_SPARK_THREADS": "4",           # dbt-spark nodes mostly wait on Spark planning, not CPU
+    "HIS_SPARK_SHUFFLE_PARTITIONS": "1",  # a few thousand rows: one partition per shuffle is plenty
+    "HIS_SPARK_MASTER": "local[2]",
+}
+
+
+def _require_spark() -> None:
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        pytest.fail("the Spark extra is not installed: uv sync --extra spark (make test installs it)")
+    if shutil.which("java") is None:
+        pytest.fail("no Java runtime: Spark needs Java 17 (scripts/setup.sh --test installs openjdk-17-jre-headless)")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, mirror_dir):
+    """Build once on each engine; yield the two settings and the stage timings."""
+    _require_spark()
+    data = tmp_path_factory.mktemp("parity") / "data"
+    common = ["--data-dir", str(data), "--mirror", str(mirror_dir)]
+    timings: dict[str, float] = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in SPARK_ENV.items():
+            mp.setenv(key, value)
+        mp.delenv("HIS_WAREHOUSE", raising=False)
+        mp.delenv("HIS_TARGET", raising=False)
+
+        def step(name: str, argv: list[str], must_pass: bool = True) -> int:
+            start = time.perf_counter()
+            code = main([*argv, *common])
+            timings[name] = time.perf_counter() - start
+            if must_pass:
+                assert code == 0, f"`his {' '.join(argv)}` failed (see the output above)"
+            return code
+
+        step("ingest", ["ingest"])
+        # Gate 1's verdict is not this test's subject; its results file feeds fct_quality_check.
+        step("gate 1", ["check", "--gate", "lake"], must_pass=False)
+        step("dbt build, duckdb", ["dbt"])
+        step("his build --target spark (dbt, collect, publish)",
+             ["build", "--target", "spark", "--skip", "plan", "--skip", "ingest", "--skip", "check-lake",
+              "--skip", "check-marts", "--skip", "report"])
+        duck = settings(data_dir=data, mirror=mirror_dir, target="duckdb")
+        spark = settings(data_dir=data, mirror=mirror_dir, target="spark")
+        yield duck, spark, timings, step
+    print("\nparity test timings (s): " + ", ".join(f"{k}: {v:.1f}" for k, v in timings.items()), file=sys.stderr)
+
+
+def test_spark_warehouse_is_a_separate_file(both):
+    duck, spark, _, _ = both
+    assert duck.warehouse.exists() and spark.warehouse.exists()
+    assert spark.warehouse == duck.data_dir / "spark" / "warehouse.duckdb" != duck.warehouse
+
+
+def test_every_mart_has_the_same_rows_on_duckdb_and_spark(both):
+    from ingest.spark import compare_marts, mart_names
+
+    duck, spark, _, _ = both
+    names = mart_names(duck)
+    # discovered from the manifest; the plan and indicator marts are certainly among them
+    assert {"dim_aim", "dim_commitment", "fct_commitment_target", "fct_indicator_value", "dim_area"} <= set(names)
+    assert compare_marts(duck.warehouse, spark.warehouse, names, rel_tol=1e-9) == []
+
+
+def test_marts_are_not_empty_on_spark(both):
+    """Guards the comparison: two empty builds would also be "the same"."""
+    import duckdb
+
+    from ingest.spark import mart_names
+
+    duck, spark, _, _ = both
+    con = duckdb.connect(str(spark.warehouse), read_only=True)
+    try:
+        counts = {n: con.execute(f'select count(*) from "{n}"').fetchone()[0] for n in mart_names(duck)}
+    finally:
+        con.close()
+    assert counts["fct_indicator_value"] > 1000
+    assert counts["dim_commitment"] > 100
+
+
+def test_gate_2_gives_the_same_verdicts_on_both_engines(both):
+    from ingest.quality.results import read_history
+
+    duck, _spark, _timings, step = both
+    step("gate 2, duckdb marts", ["check", "--gate", "marts"], must_pass=False)
+    step("gate 2, spark marts", ["check", "--gate", "marts", "--target", "spark"], must_pass=False)
+    runs: dict[str, list[dict]] = {}
+    for r in read_history(duck):
+        if r["gate"] == "marts":
+            runs.setdefault(r["run_id"], []).append(r)
+    assert len(runs) >= 2, "gate 2 did not record a run per engine"
+    last_two = sorted(runs, key=lambda rid: runs[rid][0]["run_at"])[-2:]
+
+    def verdicts(rows: list[dict]) -> set[tuple]:
+        return {(r["dataset"], r["check_name"], r["column"], bool(r["success"]), r["unexpected_count"]) for r in rows}
+
+    on_duckdb, on_spark = (verdicts(runs[rid]) for rid in last_two)
+    assert len(on_duckdb) > 20
+    assert on_spark == on_duckdb
+
+
+def test_contract_not_null_is_enforced_on_spark_parquet_tables(both, tmp_path, project_root):
+    """Spark's Parquet tables carry no NOT NULL; macros/portability/spark__constraints.sql checks it after
+    the build, so a null in a not_null contract column fails the model (and drops it) as on DuckDB."""
+    from dbt.cli.main import dbtRunner
+
+    duck, _spark, _, _ = both
+    probe = tmp_path / "probe"
+    (probe / "models").mkdir(parents=True)
+    shutil.copytree(project_root / "macros" / "portability", probe / "macros" / "portability")
+    (probe / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0.0'\nconfig-version: 2\nprofile: his\nmodel-paths: [models]\n"
+        "macro-paths: [macros]\nflags: {send_anonymous_usage_stats: false}\n"
+        "models: {probe: {+materialized: table, +file_format: parquet}}\n")
+    (probe / "models" / "probe_ok.sql").write_text("select cast('a' as string) as k")
+    (probe / "models" / "probe_null.sql").write_text(
+        "select cast('a' as string) as k union all select cast(null as string) as k")
+    contract = "    config: {{contract: {{enforced: true}}}}\n    columns:\n" \
+               "      - {{name: k, data_type: string, constraints: [{{type: not_null}}]}}\n"
+    (probe / "models" / "probe.yml").write_text(
+        "version: 2\nmodels:\n  - name: probe_ok\n" + contract.format() + "  - name: probe_null\n" + contract.format())
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in SPARK_ENV.items():
+            mp.setenv(key, value)
+        mp.setenv("HIS_DATA_DIR", str(duck.data_dir))
+        mp.setenv("HIS_SPARK_SCHEMA", "his_probe")
+        result = dbtRunner().invoke(["run", "--project-dir", str(probe), "--profiles-dir", str(project_root),
+                                     "--target", "spark", "--target-path", str(probe / "target")])
+    status = {r.node.name: (str(r.status), r.message or "") for r in result.result}
+    assert status["probe_ok"][0] == "success"
+    assert status["probe_null"][0] == "error"
+    assert "contract constraint violated" in status["probe_null"][1] and "k not_null: 1 row(s)" in status["probe_null"][1]
+
+
+def test_report_export_reads_the_spark_warehouse(both):
+    """The reports' mart export (first step of `his report`) accepts the collected Spark warehouse."""
+    from ingest.report import export_marts
+
+    _duck, spark, _, _ = both
+    path, counts = export_marts(spark)
+    assert path.exists()
+    assert counts["fct_indicator_value"] > 1000
