@@ -4,7 +4,7 @@ with lake as (
     select
         cast(dataset_id as {{ dbt.type_string() }}) as dataset_id,
         cast(source_id as {{ dbt.type_string() }}) as source_id,
-        cast("rows" as bigint) as row_count,
+        cast({{ adapter.quote('rows') }} as bigint) as row_count,
         cast(snapshot_sha256 as {{ dbt.type_string() }}) as snapshot_sha256,
         cast(parsed_at as timestamp) as parsed_at,
         row_number() over (partition by dataset_id order by parsed_at desc) as recency
