@@ -8,6 +8,8 @@ so a failed build or gate leaves the previous warehouse exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -87,30 +89,108 @@ def prepare_candidate(cfg: Settings) -> Path:
     return cand
 
 
-def publish(cfg: Settings) -> None:
-    """Atomically replace the published warehouse with the candidate."""
+def publish(cfg: Settings, *, gate2: str = "not run") -> None:
+    """Atomically replace the published warehouse with the candidate (and record what it was built from)."""
     cand = candidate_path(cfg)
     if not cand.exists():
         raise HisError(f"no candidate warehouse at {cand} to publish; run the dbt stage first")
+    state_path = _state_path(cfg.warehouse)
+    state_path.unlink(missing_ok=True)  # a crash between the two renames leaves no stale fingerprint
     os.replace(cand, cfg.warehouse)
+    cand_state = _state_path(cand)
+    if cand_state.exists():
+        state = json.loads(cand_state.read_text(encoding="utf-8"))
+        _write_state(state_path, {**state, "gate2": gate2})
+        cand_state.unlink()
 
 
 def discard_candidate(cfg: Settings) -> None:
     candidate_path(cfg).unlink(missing_ok=True)
+    _state_path(candidate_path(cfg)).unlink(missing_ok=True)
+
+
+# --- "nothing changed": the inputs a warehouse was built from ----------------------------------------------
+# dbt reads the project files and the lake; the quality results are read through views at query time. When
+# none of them changed since the published warehouse was built, `dbt build` would rebuild the same tables, so
+# the stage skips it (README "Performance").
+PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "analyses", "dbt_project.yml", "profiles.yml")
+
+
+def _state_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".inputs.json")
+
+
+def inputs_fingerprint(cfg: Settings, args: list[str]) -> str:
+    """sha256 over the dbt arguments and target, the project files' bytes and the lake files' size and mtime."""
+    from dbt.version import __version__ as dbt_version
+
+    h = hashlib.sha256(json.dumps([args, cfg.target, str(cfg.data_dir), dbt_version]).encode())
+    for name in PROJECT_INPUTS:
+        root = cfg.project_root / name
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for f in files:
+            if f.is_file():
+                h.update(f"{f.relative_to(cfg.project_root)}\0".encode())
+                h.update(hashlib.sha256(f.read_bytes()).digest())
+    if cfg.lake_dir.exists():
+        for f in sorted(cfg.lake_dir.rglob("*")):
+            if not f.is_file() or f.name.startswith("."):
+                continue
+            if f.name == "source_status.csv":
+                # rewritten by every ingest with a new checked_at: only the statuses and reasons count
+                h.update(_without_column(f, "checked_at"))
+                continue
+            st = f.stat()
+            h.update(f"{f.relative_to(cfg.lake_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def _without_column(path: Path, column: str) -> bytes:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or column not in rows[0]:
+        return path.read_bytes()
+    i = rows[0].index(column)
+    return json.dumps([r[:i] + r[i + 1:] for r in rows]).encode()
+
+
+def published_state(cfg: Settings) -> dict[str, Any]:
+    """What the published warehouse was built from: ``{"fingerprint": ..., "gate2": "passed" | "not run"}``."""
+    try:
+        return json.loads(_state_path(cfg.warehouse).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
     from ingest.quality.results import ensure_results_file
 
     ensure_results_file(cfg)  # source quality.gate_results must exist even before any gate has run
+    args = ["build"]
+    if options.get("select"):
+        args += ["--select", options["select"]]
+    fingerprint = None
+    if cfg.target == "duckdb" and not options.get("select"):
+        fingerprint = inputs_fingerprint(cfg, args)
+        # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
+        if (options.get("command") == "build" and cfg.warehouse.exists()
+                and published_state(cfg).get("fingerprint") == fingerprint):
+            discard_candidate(cfg)
+            options["dbt_unchanged"] = True
+            return f"inputs unchanged since the published warehouse was built ({fingerprint[:12]}): build skipped"
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
     else:
         cand = None
         discard_candidate(cfg)  # a Spark build's candidate comes from the collect stage, after this build
-    args = ["build"]
-    if options.get("select"):
-        args += ["--select", options["select"]]
     result = invoke(cfg, args, warehouse=cand)
     nodes = list(result.result or [])
     failed = [r for r in nodes if str(r.status) in {"error", "fail", "runtime error"}]
@@ -122,6 +202,8 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             f"dbt build failed: {len(failed)} node(s) failed: {names}. "
             "The published warehouse is unchanged; see the dbt output above."
         )
+    if cand is not None and fingerprint is not None:
+        _write_state(_state_path(cand), {"fingerprint": fingerprint})
     # Inside `his build`, gate 2 checks the candidate and publishes it; run alone, publish now.
     if cand is not None and options.get("command") != "build":
         publish(cfg)
@@ -134,5 +216,6 @@ def run_publish(cfg: Settings, options: dict[str, Any]) -> str:
     # On the Spark target the candidate is the copy of Spark's marts written by the collect stage.
     if not candidate_path(cfg).exists():
         return "no candidate (dbt stage skipped); published warehouse unchanged"
-    publish(cfg)
+    # The build stops at the first failure, so reaching publish means gate 2 passed unless it was skipped.
+    publish(cfg, gate2="not run" if "check-marts" in (options.get("skip") or []) else "passed")
     return f"published {cfg.warehouse}"

@@ -103,8 +103,40 @@ def _lake_snapshot(manifest: list[dict[str, str]], dataset: str, path: Path) -> 
     return rows[-1]["snapshot_sha256"] if rows else _sha256_file(path)
 
 
-def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], list[dict[str, Any]]]:
-    """Targets for gate 1, and result rows for datasets that could not be checked (no lake file)."""
+def passed_before(history: list[dict[str, Any]], gate: str, dataset: str, snapshot: str,
+                  checks: list[Check]) -> str | None:
+    """The run id of the latest run of ``gate`` on this very snapshot of ``dataset`` when it ran exactly these
+    checks (names, severities, arguments) and no ``error`` check failed; else None. Such a dataset needs no
+    re-check: same bytes, same suite (README "Performance": an unchanged rebuild checks nothing again)."""
+    runs = [r for r in history if r["gate"] == gate and r["dataset"] == dataset]
+    if not runs:
+        return None
+    last = runs[-1]["run_id"]
+    rows = [r for r in runs if r["run_id"] == last]
+    if any(r["snapshot_sha256"] != snapshot for r in rows):
+        return None
+    if any(not r["success"] and r["severity"] == "error" for r in rows):
+        return None
+    stored = {r["check_name"]: r for r in rows}
+    if set(stored) != {c.name for c in checks}:
+        return None
+    for c in checks:
+        r = stored[c.name]
+        try:
+            kwargs = json.loads(r["kwargs"] or "{}")
+        except ValueError:
+            return None
+        if r["severity"] != c.severity or any(kwargs.get(k) != json.loads(json.dumps(v, default=str))
+                                              for k, v in c.kwargs.items()):
+            return None
+    return last
+
+
+def lake_targets(cfg: Settings, options: dict[str, Any],
+                 reused: list[str] | None = None) -> tuple[list[Target], list[dict[str, Any]]]:
+    """Targets for gate 1, and result rows for datasets that could not be checked (no lake file).
+
+    Datasets whose snapshot already passed these very checks are left out and named in ``reused``."""
     registry = load_registry()
     datasets = registry.datasets()
     chosen = set(_selected([d.id for d in datasets], options, _mart_names()))
@@ -163,6 +195,9 @@ def lake_targets(cfg: Settings, options: dict[str, Any]) -> tuple[list[Target], 
         for name, sql in (extra.get("assets") or {}).items():
             assets[name] = sql.replace("{rows}", rows_sql)
             index.setdefault(name, [])
+        if reused is not None and passed_before(history, "lake", d.id, snapshot, checks):
+            reused.append(d.id)
+            continue
         targets.append(Target("lake", d.id, snapshot, assets, index, checks))
     return targets, skipped
 
@@ -306,10 +341,18 @@ def run_lake(cfg: Settings, options: dict[str, Any]) -> str:
     if options.get("dataset") and not set(options["dataset"]) & _lake_names():
         _selected([], options, _mart_names() | _lake_names())
         return "no lake datasets selected"
-    targets, skipped = lake_targets(cfg, options)
+    # Inside `his build` a dataset whose snapshot already passed these checks is not checked again;
+    # `his check` always checks everything.
+    reused: list[str] = []
+    targets, skipped = lake_targets(cfg, options, reused if options.get("command") == "build" else None)
+    if reused:
+        log(f"  lake: {len(reused)} dataset(s) unchanged since they passed these checks, not re-checked: "
+            f"{', '.join(reused)}")
     if not targets and not skipped:
-        return "no lake datasets selected"
-    return _run(cfg, "lake", targets, skipped, "duckdb:///:memory:", {})
+        return f"{len(reused)} dataset(s) unchanged since they passed, not re-checked" if reused else \
+            "no lake datasets selected"
+    summary = _run(cfg, "lake", targets, skipped, "duckdb:///:memory:", {})
+    return f"{summary}; {len(reused)} unchanged dataset(s) not re-checked" if reused else summary
 
 
 def run_marts(cfg: Settings, options: dict[str, Any]) -> str:
@@ -317,6 +360,11 @@ def run_marts(cfg: Settings, options: dict[str, Any]) -> str:
     if options.get("dataset") and not set(options["dataset"]) & _mart_names():
         _selected([], options, _mart_names() | _lake_names())  # unknown names still fail clearly
         return "no marts selected"
+    if options.get("dbt_unchanged") and not options.get("dataset"):
+        from ingest.dbt_runner import published_state
+
+        if published_state(cfg).get("gate2") == "passed":
+            return "warehouse unchanged since it passed gate 2 (dbt build skipped); not re-checked"
     db = candidate_or_warehouse(cfg)
     if not db.exists():
         raise HisError(f"no warehouse to check at {db}; run `his dbt` first")

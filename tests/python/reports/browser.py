@@ -32,6 +32,13 @@ SCROLL_JS = """async () => {
     window.scrollTo(0, y);
     await new Promise((r) => setTimeout(r, 120));
   }
+  // Then bring any chart still waiting into view, until none is left (or ~30 s have passed).
+  const waiting = () => [...document.querySelectorAll('.animate-pulse')]
+    .filter((el) => el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  for (let i = 0; i < 100 && waiting().length; i++) {
+    waiting()[0].scrollIntoView({block: 'center'});
+    await new Promise((r) => setTimeout(r, 300));
+  }
   window.scrollTo(0, 0);
 }"""
 # Evidence's loading skeletons: a visually hidden "Loading..." inside an animate-pulse element.

@@ -1,0 +1,187 @@
+"""The scale benchmark: SYNTHETIC national data at growing sizes through lake -> gate -> dbt, and pandas.
+
+For each size: a data directory holding the real lake from the mirror (ingested once) plus the synthetic
+dataset (:mod:`benchmarks.synthetic`); then, each in its own process and measured, through the real CLI
+with the synthetic wiring of :mod:`benchmarks.stagerun`:
+
+- ``generate``: write the synthetic lake file (the ingest equivalent for this data);
+- ``gate 1``: ``his check --gate lake --dataset synthetic_indicator_values`` (the real datasets' gate is
+  measured by the mirror benchmark);
+- ``dbt build``: ``his dbt`` (every model and test, synthetic rows included);
+- ``gate 2``: ``his check --gate marts`` (duckdb target only: it reads the DuckDB warehouse);
+- ``pandas``: :mod:`benchmarks.baseline` over the same lake files.
+
+``target`` selects the dbt target (``duckdb`` or ``spark``) through ``HIS_TARGET``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import synthetic
+from benchmarks.harness import Measure, fmt_mib, fmt_rate, fmt_seconds, his_argv, log, run_measured, table
+
+TARGET_PATH_S = 60.0
+TARGET_PEAK_MIB = 4096.0
+TARGET_SPEEDUP = 5.0
+PATH_STAGES = ("gate 1", "dbt build")
+
+
+@dataclass
+class SizeResult:
+    label: str
+    rows: int
+    steps: dict[str, Measure] = field(default_factory=dict)
+    baseline_detail: str = ""
+
+    def path_seconds(self) -> float | None:
+        ms = [self.steps.get(s) for s in PATH_STAGES]
+        return None if any(m is None for m in ms) else sum(m.seconds for m in ms)  # type: ignore[union-attr]
+
+    def path_peak(self) -> float | None:
+        ms = [self.steps[s] for s in PATH_STAGES if s in self.steps]
+        return max((m.peak_mib for m in ms), default=None)
+
+    def path_ok(self) -> bool:
+        return all(s in self.steps and self.steps[s].ok for s in PATH_STAGES)
+
+
+@dataclass
+class ScaleResult:
+    target: str
+    sizes: list[SizeResult] = field(default_factory=list)
+    base_ingest: Measure | None = None
+
+
+def _env(data_dir: Path, mirror: Path, target: str) -> dict[str, str]:
+    return {"HIS_DATA_DIR": str(data_dir), "HIS_WAREHOUSE": str(data_dir / "warehouse.duckdb"),
+            "HIS_MIRROR": str(mirror), "HIS_TARGET": target}
+
+
+def _note(m: Measure) -> None:
+    if not m.ok:
+        for line in reversed(m.log_tail):
+            low = line.lower()
+            if "error" in low or "failed" in low:
+                m.note = "FAILED: " + line.strip()[:160]
+                return
+        m.note = "FAILED (see log)"
+
+
+def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, target: str = "duckdb",
+        baseline: bool = True, echo: bool = False) -> ScaleResult:
+    res = ScaleResult(target=target)
+    logs = work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    base = work / "scale" / "base" / "data"
+    if base.exists():
+        shutil.rmtree(base)
+    log("[scale] ingest the mirror once (the real lake every size starts from)")
+    res.base_ingest = run_measured("ingest (mirror, once)", his_argv("ingest"), env=_env(base, mirror, "duckdb"),
+                                   cwd=project_root, log_path=logs / "scale-base-ingest.log", echo=echo)
+    _note(res.base_ingest)
+    if not res.base_ingest.ok:
+        log(f"[scale] base ingest failed: {res.base_ingest.note}")
+        return res
+    areas = synthetic.national_areas(mirror)
+    for n in sizes:
+        rows = synthetic.whole_rows(n, len(areas))
+        sr = SizeResult(synthetic.size_label(n), rows)
+        res.sizes.append(sr)
+        data = work / "scale" / sr.label / "data"
+        if data.parent.exists():
+            shutil.rmtree(data.parent)
+        shutil.copytree(base, data)
+        env = _env(data, mirror, target)
+        steps: list[tuple[str, list[str]]] = [
+            ("generate", [sys.executable, "-m", "benchmarks.synthetic", "--rows", str(n),
+                          "--lake-dir", str(data / "lake"), "--mirror", str(mirror)]),
+            ("gate 1", his_argv("check", "--gate", "lake", "--dataset", synthetic.DATASET_ID, synthetic=True)),
+            ("dbt build", his_argv("dbt", synthetic=True)),
+        ]
+        if target == "duckdb":
+            steps.append(("gate 2", his_argv("check", "--gate", "marts", synthetic=True)))
+        if baseline:
+            steps.append(("pandas baseline", [sys.executable, "-m", "benchmarks.baseline",
+                                              "--lake-dir", str(data / "lake")]))
+        for name, argv in steps:
+            log(f"[scale {sr.label}] {name}")
+            m = run_measured(name, argv, env=env, cwd=project_root, rows=rows, echo=echo,
+                             log_path=logs / f"scale-{sr.label}-{name.replace(' ', '-')}.log")
+            _note(m)
+            sr.steps[name] = m
+            log(f"[scale {sr.label}]   {fmt_seconds(m.seconds)} s, peak {fmt_mib(m.peak_mib)} MiB, exit {m.returncode}"
+                f" {m.note}")
+            if name == "pandas baseline" and m.ok:
+                sr.baseline_detail = next((ln for ln in reversed(m.log_tail) if ln.startswith("conform_s=")), "")
+            if name == "generate" and not m.ok:
+                break
+        # keep the disk tidy: the next size writes its own copy
+        shutil.rmtree(data.parent, ignore_errors=True)
+    return res
+
+
+def _exponent(a: SizeResult, b: SizeResult, name: str) -> str:
+    ma, mb = a.steps.get(name), b.steps.get(name)
+    if not ma or not mb or ma.seconds <= 0 or mb.seconds <= 0 or a.rows == b.rows:
+        return "-"
+    return f"{math.log(mb.seconds / ma.seconds) / math.log(b.rows / a.rows):.2f}"
+
+
+def report(res: ScaleResult) -> str:
+    out = [f"== Scale: SYNTHETIC national data, lake -> gate -> dbt (target {res.target}) =="]
+    if res.base_ingest:
+        m = res.base_ingest
+        out.append(f"(base: real lake ingested from the mirror once in {fmt_seconds(m.seconds)} s"
+                   f"{'' if m.ok else ' - ' + m.note})")
+    for sr in res.sizes:
+        out += ["", f"-- {sr.label}: {sr.rows:,} synthetic rows (+ the real lake)"]
+        rows = []
+        for name, m in sr.steps.items():
+            rows.append([name, fmt_seconds(m.seconds), fmt_seconds(m.cpu_seconds), fmt_mib(m.peak_mib),
+                         fmt_rate(m.rows_per_second), "ok" if m.ok else "FAILED", m.note])
+        ps = sr.path_seconds()
+        if ps is not None:
+            rows.append(["lake -> gate -> dbt", fmt_seconds(ps), "", fmt_mib(sr.path_peak()),
+                         fmt_rate(sr.rows / ps if ps else None), "ok" if sr.path_ok() else "FAILED", ""])
+        out.append(table(["step", "wall s", "CPU s", "peak MiB", "rows/s", "status", "note"], rows))
+        if sr.baseline_detail:
+            out.append(f"   pandas steps: {sr.baseline_detail}")
+        pd_m, dbt_m = sr.steps.get("pandas baseline"), sr.steps.get("dbt build")
+        if pd_m and pd_m.ok and dbt_m and ps:
+            out.append(f"   pandas / dbt build = {pd_m.seconds / dbt_m.seconds:.1f}x;  "
+                       f"pandas / (gate 1 + dbt build) = {pd_m.seconds / ps:.1f}x")
+    if len(res.sizes) >= 2:
+        out += ["", "-- growth with size (wall seconds; exponent k in time ~ rows^k between consecutive sizes)"]
+        names = list(dict.fromkeys(n for sr in res.sizes for n in sr.steps))
+        headers = ["step"] + [sr.label for sr in res.sizes] + [
+            f"k {a.label}->{b.label}" for a, b in zip(res.sizes, res.sizes[1:])]
+        rows = []
+        for name in names:
+            row = [name] + [fmt_seconds(sr.steps[name].seconds) if name in sr.steps else "-" for sr in res.sizes]
+            row += [_exponent(a, b, name) for a, b in zip(res.sizes, res.sizes[1:])]
+            rows.append(row)
+        out.append(table(headers, rows))
+        rows = []
+        for name in names:
+            rows.append([name] + [fmt_mib(sr.steps[name].peak_mib) if name in sr.steps else "-" for sr in res.sizes])
+        out += ["", "-- peak memory (MiB) by size", table(["step"] + [sr.label for sr in res.sizes], rows)]
+    ten = next((sr for sr in res.sizes if sr.label == "10M"), None)
+    if ten is not None:
+        out += ["", "-- targets at 10M rows"]
+        ps, peak = ten.path_seconds(), ten.path_peak()
+        pd_m = ten.steps.get("pandas baseline")
+        rows = [["lake -> gate -> dbt wall", f"< {TARGET_PATH_S:.0f} s", fmt_seconds(ps),
+                 "MET" if ps is not None and ten.path_ok() and ps < TARGET_PATH_S else "MISSED"],
+                ["peak memory (any stage of the path)", f"< {TARGET_PEAK_MIB:.0f} MiB", fmt_mib(peak),
+                 "MET" if peak is not None and peak < TARGET_PEAK_MIB else "MISSED"]]
+        if pd_m and pd_m.ok and ps:
+            ratio = pd_m.seconds / ps
+            rows.append(["speed-up over pandas (pandas / path)", f">= {TARGET_SPEEDUP:.0f}x", f"{ratio:.1f}x",
+                         "MET" if ratio >= TARGET_SPEEDUP else "MISSED"])
+        out.append(table(["target", "goal", "measured", "verdict"], rows))
+    return "\n".join(out)

@@ -1,0 +1,89 @@
+"""The benchmark harness and the SYNTHETIC data generator, at a tiny size (no timing is asserted)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmarks import synthetic
+from benchmarks.harness import run_measured
+from ingest.config import PROJECT_ROOT
+
+
+def test_run_measured_reports_the_childs_peak_memory_and_exit_status(tmp_path: Path) -> None:
+    code = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); print('done')"
+    m = run_measured("alloc", [sys.executable, "-c", code], log_path=tmp_path / "alloc.log")
+    print(f"alloc: {m.seconds:.2f}s wall, {m.cpu_seconds:.2f}s CPU, peak {m.peak_mib:.0f} MiB")
+    assert m.ok and m.returncode == 0
+    assert m.peak_mib >= 200  # the 200 MiB buffer was touched, so it is resident
+    assert (tmp_path / "alloc.log").read_text().strip() == "done"
+
+    failed = run_measured("fail", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    assert not failed.ok and failed.returncode == 3
+
+
+def test_generator_writes_canonical_synthetic_rows(tmp_path: Path, mirror_dir: Path) -> None:
+    lake = tmp_path / "lake"
+    path, plan = synthetic.generate(lake, 10_000, mirror=mirror_dir, project_root=PROJECT_ROOT)
+    print(plan.describe())
+    assert path == lake / "synthetic_benchmark" / "synthetic_indicator_values.parquet"
+    con = duckdb.connect()
+    rel = f"read_parquet('{path}')"
+    cols = con.execute(f"describe select * from {rel}").fetchall()
+    assert [(c[0], c[1].lower()) for c in cols] == synthetic.CANONICAL
+    n, n_areas, n_boroughs, bad_ci, out_of_range = con.execute(f"""
+        select count(*), count(distinct area_code),
+               count(distinct case when area_type = 'borough' then area_code end),
+               count(*) filter (where lower_ci > value or upper_ci < value),
+               count(*) filter (where value < 0)
+        from {rel}""").fetchone()
+    areas = synthetic.national_areas(mirror_dir)
+    assert n == plan.rows == synthetic.whole_rows(10_000, len(areas)) >= 10_000
+    assert n_areas == len(areas) > 300  # every English local authority, the regions but London, England
+    assert n_boroughs == 33
+    assert "E12000007" not in {a.code for a in areas}
+    assert bad_ci == 0 and out_of_range == 0
+    # named synthetic wherever it can be
+    names = con.execute(f"select distinct source_id, category_type, value_note like 'SYNTHETIC%' from {rel}").fetchall()
+    assert names == [("synthetic_benchmark", "synthetic breakdown", True)]
+    dup = con.execute(f"""select count(*) from (select indicator_id, area_code, period_label, sex, age, category
+                          from {rel} group by all having count(*) > 1)""").fetchone()[0]
+    assert dup == 0
+    with (lake / "manifest.csv").open() as fh:
+        manifest = list(csv.DictReader(fh))
+    assert manifest[-1]["dataset_id"] == "synthetic_indicator_values" and manifest[-1]["rows"] == str(n)
+
+    # deterministic: the same size gives the same rows
+    first = con.execute(f"select sum(hash(value)), sum(hash(area_code)) from {rel}").fetchone()
+    synthetic.generate(lake, 10_000, mirror=mirror_dir, project_root=PROJECT_ROOT)
+    assert con.execute(f"select sum(hash(value)), sum(hash(area_code)) from {rel}").fetchone() == first
+
+
+def test_size_parsing() -> None:
+    assert synthetic.parse_size("10k") == 10_000
+    assert synthetic.parse_size("1.5M") == 1_500_000
+    assert synthetic.parse_size("30000000") == 30_000_000
+    assert synthetic.size_label(10_000_000) == "10M"
+
+
+@pytest.mark.slow
+def test_scale_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path, mirror_dir: Path) -> None:
+    """`python -m benchmarks scale --sizes 10k`: real CLI stages with the synthetic source, and pandas."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "scale", "--sizes", "10k", "--work-dir", str(tmp_path / "w"),
+         "--mirror", str(mirror_dir)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200, check=False)
+    print(proc.stdout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    for step in ("generate", "gate 1", "dbt build", "gate 2", "pandas baseline", "lake -> gate -> dbt"):
+        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(step))
+        assert " ok" in line, line
+    assert "pandas / dbt build" in proc.stdout
+    # the synthetic rows reached the marts, and only the benchmark's own warehouse
+    logs = (tmp_path / "w" / "scale" / "logs" / "scale-10k-dbt-build.log").read_text()
+    assert "stg_synthetic_benchmark__indicator_values" in logs
