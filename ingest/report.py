@@ -276,7 +276,7 @@ def build_site(cfg: Settings) -> dict[str, Any]:
     if not (cfg.reports_dir / "node_modules" / "@evidence-dev" / "evidence").exists():
         raise HisError(
             f"Evidence is not installed in {cfg.reports_dir / 'node_modules'}: run scripts/setup.sh "
-            "(it runs `npm ci` from reports/package-lock.json)"
+            "(it installs the npm packages reports/package-lock.json pins)"
         )
     t0 = time.perf_counter()
     export, counts = export_marts(cfg)

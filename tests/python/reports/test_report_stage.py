@@ -88,7 +88,7 @@ def test_node_duckdb_of_evidence_opens_the_export(cfg, project_root):
     """Python duckdb (pinned 1.4.x) writes the export; @evidence-dev/duckdb's @duckdb/node-api must read it."""
     node_api = project_root / "reports" / "node_modules" / "@duckdb" / "node-api"
     if not node_api.exists():
-        pytest.fail("reports/node_modules is missing: run scripts/setup.sh (npm ci in reports/)")
+        pytest.fail("reports/node_modules is missing: run scripts/setup.sh (it installs the npm packages in reports/)")
     path, _ = report.export_marts(cfg)
     script = (
         "const {DuckDBInstance}=require('@duckdb/node-api');"
