@@ -65,6 +65,12 @@ summary_rows as (
         p.year as population_year
     from latest_population as p
     where p.area_code in ('E12000007', 'E92000001')
+),
+
+all_rows as (
+    select * from borough_rows
+    union all
+    select * from summary_rows
 )
 
 select
@@ -79,18 +85,4 @@ select
     cast(deprivation_fifth as integer) as deprivation_fifth,
     cast(population as bigint) as population,
     cast(population_year as integer) as population_year
-from borough_rows
-union all
-select
-    cast(area_code as {{ dbt.type_string() }}) as area_code,
-    cast(area_name as {{ dbt.type_string() }}) as area_name,
-    cast(area_type as {{ dbt.type_string() }}) as area_type,
-    cast(is_london_borough as boolean) as is_london_borough,
-    cast(inner_outer as {{ dbt.type_string() }}) as inner_outer,
-    cast(imd2019_rank as integer) as imd2019_rank,
-    cast(imd2019_score as double) as imd2019_score,
-    cast(imd2019_decile as integer) as imd2019_decile,
-    cast(deprivation_fifth as integer) as deprivation_fifth,
-    cast(population as bigint) as population,
-    cast(population_year as integer) as population_year
-from summary_rows
+from all_rows
