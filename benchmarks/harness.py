@@ -2,8 +2,10 @@
 
 Every measured step runs in its own subprocess, reaped with :func:`os.wait4`, so its wall time and its
 peak resident memory (``ru_maxrss``: the largest RSS reached by the child or any descendant it waited
-for, e.g. Evidence's node processes) are exact and independent of the other steps. Nothing here needs a
-dependency beyond the standard library.
+for, e.g. Evidence's node processes) are exact and independent of the other steps. A descendant that is
+never waited for (the JVM that pyspark starts for the Spark target) escapes ``wait4``; a sampler reads
+``/proc`` every 0.2 s and adds up the resident memory and CPU time of the whole process tree, and a step
+reports the larger of the two figures. Nothing here needs a dependency beyond the standard library.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +57,8 @@ def run_measured(name: str, argv: Sequence[str], *, env: Mapping[str, str] | Non
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), env=full_env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
+    tree = _TreeSampler(proc.pid)
+    tree.start()
     tail: list[str] = []
     assert proc.stdout is not None
     for raw in proc.stdout:
@@ -67,12 +72,75 @@ def run_measured(name: str, argv: Sequence[str], *, env: Mapping[str, str] | Non
             del tail[:-40]
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
+    tree.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if log_file:
         log_file.close()
     # Linux reports ru_maxrss in KiB.
-    return Measure(name=name, seconds=seconds, peak_mib=usage.ru_maxrss / 1024, returncode=proc.returncode,
-                   cpu_seconds=usage.ru_utime + usage.ru_stime, rows=rows, log_tail=tail)
+    return Measure(name=name, seconds=seconds, peak_mib=max(usage.ru_maxrss / 1024, tree.peak_mib),
+                   returncode=proc.returncode, cpu_seconds=max(usage.ru_utime + usage.ru_stime, tree.cpu_seconds),
+                   rows=rows, log_tail=tail)
+
+
+class _TreeSampler(threading.Thread):
+    """Peak summed RSS and total CPU time of a process and all its descendants, from ``/proc`` (Linux)."""
+
+    INTERVAL_S = 0.2
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.peak_mib = 0.0
+        self._cpu: dict[int, float] = {}  # pid -> last seen user + system seconds
+        self._done = threading.Event()
+        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=2)
+
+    def run(self) -> None:
+        if not Path("/proc").is_dir():
+            return
+        while not self._done.is_set():
+            self._sample()
+            self._done.wait(self.INTERVAL_S)
+
+    def _sample(self) -> None:
+        stats: dict[int, tuple[int, float, int]] = {}  # pid -> (ppid, cpu seconds, rss pages)
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    raw = fh.read().decode("ascii", "replace")
+            except OSError:
+                continue
+            fields = raw[raw.rfind(")") + 2:].split()  # after "pid (comm) "
+            try:
+                ppid, utime, stime, rss = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[21])
+            except (IndexError, ValueError):
+                continue
+            stats[int(entry.name)] = (ppid, (utime + stime) / self._tick, rss)
+        tree, frontier = set(), [self.root]
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        while frontier:
+            pid = frontier.pop()
+            if pid in tree or pid not in stats:
+                continue
+            tree.add(pid)
+            frontier.extend(children.get(pid, []))
+        rss = sum(stats[p][2] for p in tree) * self._page / 2**20
+        self.peak_mib = max(self.peak_mib, rss)
+        for p in tree:
+            self._cpu[p] = max(self._cpu.get(p, 0.0), stats[p][1])
 
 
 def load_average() -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
+from ingest.pipeline import log
 
 
 def candidate_path(cfg: Settings) -> Path:
@@ -113,15 +114,20 @@ def discard_candidate(cfg: Settings) -> None:
 # dbt reads the project files and the lake; the quality results are read through views at query time. When
 # none of them changed since the published warehouse was built, `dbt build` would rebuild the same tables, so
 # the stage skips it (README "Performance").
-PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "analyses", "dbt_project.yml", "profiles.yml")
+# ingest/sources (the registry and the conform code) is in: the same raw snapshot conformed by changed code gives
+# different rows under the same snapshot sha256, which fct_indicator_value's incremental update keys on.
+PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "analyses", "dbt_project.yml", "profiles.yml",
+                  "ingest/sources")
 
 
 def _state_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".inputs.json")
 
 
-def inputs_fingerprint(cfg: Settings, args: list[str]) -> str:
-    """sha256 over the dbt arguments and target, the project files' bytes and the lake files' size and mtime."""
+def project_fingerprint(cfg: Settings, args: list[str]) -> str:
+    """sha256 over the dbt arguments, target, data directory, dbt version and the project files' bytes: what
+    decides the models' logic. When it differs from the published warehouse's, incremental models are rebuilt
+    from scratch (``--full-refresh``)."""
     from dbt.version import __version__ as dbt_version
 
     h = hashlib.sha256(json.dumps([args, cfg.target, str(cfg.data_dir), dbt_version]).encode())
@@ -129,9 +135,15 @@ def inputs_fingerprint(cfg: Settings, args: list[str]) -> str:
         root = cfg.project_root / name
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for f in files:
-            if f.is_file():
+            if f.is_file() and "__pycache__" not in f.parts:
                 h.update(f"{f.relative_to(cfg.project_root)}\0".encode())
                 h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = None) -> str:
+    """sha256 over :func:`project_fingerprint` and the lake files' size and mtime: everything a build reads."""
+    h = hashlib.sha256((project or project_fingerprint(cfg, args)).encode())
     if cfg.lake_dir.exists():
         for f in sorted(cfg.lake_dir.rglob("*")):
             if not f.is_file() or f.name.startswith("."):
@@ -177,9 +189,12 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
     args = ["build"]
     if options.get("select"):
         args += ["--select", options["select"]]
-    fingerprint = None
-    if cfg.target == "duckdb" and not options.get("select"):
-        fingerprint = inputs_fingerprint(cfg, args)
+    fingerprint = project = None
+    full_refresh = False
+    if cfg.target == "duckdb":
+        project = project_fingerprint(cfg, args)
+    if project is not None and not options.get("select"):
+        fingerprint = inputs_fingerprint(cfg, args, project)
         # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
         if (options.get("command") == "build" and cfg.warehouse.exists()
                 and published_state(cfg).get("fingerprint") == fingerprint):
@@ -188,6 +203,12 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             return f"inputs unchanged since the published warehouse was built ({fingerprint[:12]}): build skipped"
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
+        # Incremental models (fct_indicator_value) add to the copy of the published warehouse only while the
+        # project is the one that built it; after any model, macro or seed change they are rebuilt in full.
+        full_refresh = not cfg.warehouse.exists() or published_state(cfg).get("project_fingerprint") != project
+        if full_refresh and cfg.warehouse.exists():
+            log("  project files changed since the published warehouse was built: --full-refresh")
+            args = [*args, "--full-refresh"]
     else:
         cand = None
         discard_candidate(cfg)  # a Spark build's candidate comes from the collect stage, after this build
@@ -203,12 +224,13 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             "The published warehouse is unchanged; see the dbt output above."
         )
     if cand is not None and fingerprint is not None:
-        _write_state(_state_path(cand), {"fingerprint": fingerprint})
+        _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project})
     # Inside `his build`, gate 2 checks the candidate and publishes it; run alone, publish now.
     if cand is not None and options.get("command") != "build":
         publish(cfg)
     warned = sum(1 for r in nodes if str(r.status) == "warn")
-    return f"{len(nodes)} nodes ok, {warned} warnings"
+    mode = "full build" if full_refresh or cand is None else "incremental models updated in place"
+    return f"{len(nodes)} nodes ok, {warned} warnings ({mode})"
 
 
 def run_publish(cfg: Settings, options: dict[str, Any]) -> str:
