@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--skip-reports", action="store_true", help="mirror benchmark without the Evidence reports")
     ap.add_argument("--no-stages", action="store_true", help="mirror benchmark: only the whole builds")
     ap.add_argument("--sizes", default="1M,10M,30M", help="synthetic sizes (default 1M,10M,30M; e.g. 10k,100k)")
-    ap.add_argument("--target", choices=["duckdb", "spark"], default="duckdb", help="dbt target for the scale run")
+    ap.add_argument("--target", choices=["duckdb", "spark", "both"], default="duckdb",
+                    help="dbt target for the scale run; both: DuckDB then Spark on the same sizes, and a comparison")
     ap.add_argument("--no-baseline", action="store_true", help="scale benchmark without the pandas baseline")
     ap.add_argument("--echo", action="store_true", help="copy every step's output to stderr")
     return ap
@@ -61,10 +62,17 @@ def main(argv: list[str] | None = None) -> int:
             sections = []
         if args.what in ("all", "scale"):
             sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-            res2 = scale_bench.run(work / "scale", mirror, PROJECT_ROOT, sizes, target=args.target,
-                                   baseline=not args.no_baseline, echo=args.echo)
-            sections.append(scale_bench.report(res2))
-            ok &= all(m.ok for sr in res2.sizes for m in sr.steps.values())
+            targets = ["duckdb", "spark"] if args.target == "both" else [args.target]
+            runs = []
+            for target in targets:
+                scratch = work / "scale" / target if len(targets) > 1 else work / "scale"
+                res2 = scale_bench.run(scratch, mirror, PROJECT_ROOT, sizes, target=target,
+                                       baseline=not args.no_baseline and target == "duckdb", echo=args.echo)
+                runs.append(res2)
+                sections.append(scale_bench.report(res2))
+                ok &= all(m.ok for sr in res2.sizes for m in sr.steps.values())
+            if len(runs) == 2:
+                sections.append(scale_bench.compare_engines(*runs))
         sections.append(f"load average at end {load_average()}; logs in {work}"
                         + ("" if args.keep or args.work_dir else " (removed)"))
         print("\n\n".join(sections), flush=True)

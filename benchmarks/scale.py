@@ -72,6 +72,32 @@ def _note(m: Measure) -> None:
         m.note = "FAILED (see log)"
 
 
+def _memory_mib() -> float | None:
+    """Physical memory of this machine (MiB), from /proc/meminfo; None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _baseline_fits(res: ScaleResult, rows: int) -> tuple[bool, str]:
+    """Whether the pandas baseline can run at ``rows`` without exhausting memory: its peak grows linearly with
+    the rows (1.7 GB at 1M, 14.4 GB at 10M), so extrapolate from the largest size measured so far."""
+    total = _memory_mib()
+    done = [sr for sr in res.sizes if "pandas baseline" in sr.steps and sr.steps["pandas baseline"].ok]
+    if total is None or not done:
+        return True, ""
+    last = max(done, key=lambda sr: sr.rows)
+    need = last.steps["pandas baseline"].peak_mib * rows / last.rows
+    if need < 0.9 * total:
+        return True, ""
+    return False, (f"not run: pandas peaked at {fmt_mib(last.steps['pandas baseline'].peak_mib)} MiB at {last.label}, "
+                   f"so ~{fmt_mib(need)} MiB here, more than this machine's {fmt_mib(total)} MiB")
+
+
 def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, target: str = "duckdb",
         baseline: bool = True, echo: bool = False) -> ScaleResult:
     res = ScaleResult(target=target)
@@ -105,7 +131,11 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
         ]
         if target == "duckdb":
             steps.append(("gate 2", his_argv("check", "--gate", "marts", synthetic=True)))
-        if baseline:
+        fits, why = _baseline_fits(res, rows) if baseline else (False, "")
+        if baseline and not fits:
+            log(f"[scale {sr.label}] pandas baseline {why}")
+            sr.baseline_detail = f"pandas baseline {why}"
+        if baseline and fits:
             steps.append(("pandas baseline", [sys.executable, "-m", "benchmarks.baseline",
                                               "--lake-dir", str(data / "lake")]))
         for name, argv in steps:
@@ -150,7 +180,8 @@ def report(res: ScaleResult) -> str:
                          fmt_rate(sr.rows / ps if ps else None), "ok" if sr.path_ok() else "FAILED", ""])
         out.append(table(["step", "wall s", "CPU s", "peak MiB", "rows/s", "status", "note"], rows))
         if sr.baseline_detail:
-            out.append(f"   pandas steps: {sr.baseline_detail}")
+            out.append(f"   {'' if sr.baseline_detail.startswith('pandas baseline') else 'pandas steps: '}"
+                       f"{sr.baseline_detail}")
         pd_m, dbt_m = sr.steps.get("pandas baseline"), sr.steps.get("dbt build")
         if pd_m and pd_m.ok and dbt_m and ps:
             out.append(f"   pandas / dbt build = {pd_m.seconds / dbt_m.seconds:.1f}x;  "
@@ -185,3 +216,22 @@ def report(res: ScaleResult) -> str:
                          "MET" if ratio >= TARGET_SPEEDUP else "MISSED"])
         out.append(table(["target", "goal", "measured", "verdict"], rows))
     return "\n".join(out)
+
+
+def compare_engines(duck: ScaleResult, spark: ScaleResult) -> str:
+    """Both engines' dbt build on the same sizes (gate 1 is the same DuckDB/GE step for both targets)."""
+    out = ["== DuckDB vs Spark (local[2], same machine): dbt build of the same project on the same data =="]
+    rows = []
+    for d in duck.sizes:
+        s = next((x for x in spark.sizes if x.label == d.label), None)
+        md, ms = d.steps.get("dbt build"), s.steps.get("dbt build") if s else None
+        if not md or not ms:
+            continue
+        rows.append([d.label, fmt_seconds(md.seconds), fmt_seconds(md.cpu_seconds), fmt_mib(md.peak_mib),
+                     fmt_seconds(ms.seconds), fmt_seconds(ms.cpu_seconds), fmt_mib(ms.peak_mib),
+                     f"{ms.seconds / md.seconds:.1f}x" if md.seconds > 0 else "-",
+                     "both ok" if md.ok and ms.ok else "FAILED"])
+    out.append(table(["size", "DuckDB wall s", "CPU s", "peak MiB", "Spark wall s", "CPU s", "peak MiB",
+                      "Spark / DuckDB", "status"], rows))
+    return "\n".join(out)
+

@@ -27,6 +27,20 @@ def test_run_measured_reports_the_childs_peak_memory_and_exit_status(tmp_path: P
     assert not failed.ok and failed.returncode == 3
 
 
+def test_run_measured_counts_a_descendant_that_is_never_waited_for(tmp_path: Path) -> None:
+    """Like pyspark's JVM: a grandchild the child starts and never reaps is invisible to wait4; the /proc
+    sampler still sees its memory and CPU."""
+    grandchild = ("b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])\n"
+                  "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass")
+    child = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); "
+             "time.sleep(2.5)")
+    m = run_measured("tree", [sys.executable, "-c", child])
+    print(f"tree: {m.seconds:.2f}s wall, {m.cpu_seconds:.2f}s CPU, peak {m.peak_mib:.0f} MiB")
+    assert m.ok
+    assert m.peak_mib >= 300
+    assert m.cpu_seconds >= 1.0  # the grandchild's busy loop
+
+
 def test_generator_writes_canonical_synthetic_rows(tmp_path: Path, mirror_dir: Path) -> None:
     lake = tmp_path / "lake"
     path, plan = synthetic.generate(lake, 10_000, mirror=mirror_dir, project_root=PROJECT_ROOT)
