@@ -91,7 +91,10 @@ def _expectation(gxe: Any, target: Target, check: Check) -> Any:
     if cond is not None:
         kwargs["row_condition"] = cond
     try:
-        return cls(**kwargs, meta={"check": check.name, "severity": check.severity})
+        meta = {"check": check.name, "severity": check.severity}
+        if check.column:
+            meta["column"] = check.column
+        return cls(**kwargs, meta=meta)
     except Exception as exc:  # pydantic validation error: name the check
         raise HisError(f"quality suite for {target.dataset}: check '{check.name}' ({check.expectation}) "
                        f"has invalid arguments {check.kwargs}: {exc}") from exc
@@ -115,10 +118,21 @@ def _column(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+# Pass 1 (every check): GE bundles the aggregate metrics of all checks on one domain into one query, and
+# with a partial list of 0 rows its per-check "unexpected values" query is LIMIT 0, which DuckDB answers
+# without reading anything. SUMMARY with unexpected_index_column_names instead costs every column-map
+# check two more filtered scans (partial list + index list) even when nothing fails.
+COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
+SQL_CHECK = "unexpected_rows_expectation"
+
+
 def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 connect_args: dict[str, Any] | None = None, progress: Any = None) -> tuple[list[dict], dict]:
     """Validate every target; return result rows (see :mod:`ingest.quality.results`) and timings.
 
+    Each asset's suite runs once through its checkpoint with counts only (:data:`COUNTS_ONLY`); only the
+    checks that failed are validated again on the same batch to fetch their failing rows (GE's execution
+    engine caches the metrics already computed, so this adds just the LIMITed sample queries).
     Timings: ``{"import": s, "datasets": {dataset: (seconds, expectations)}}``.
     """
     t0 = time.perf_counter()
@@ -148,15 +162,19 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                     suite.add_expectation(_expectation(gxe, target, check))
                 vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
                 checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                    name=name, validation_definitions=[vd],
-                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE,
-                                   "unexpected_index_column_names": target.index_columns.get(asset_name, [])},
-                ))
+                    name=name, validation_definitions=[vd], result_format=COUNTS_ONLY))
                 result = checkpoint.run()
-                for vr in result.run_results.values():
-                    for r in vr.results:
-                        rows.append(_row(target, r))
-                        n_expectations += 1
+                results = [r for vr in result.run_results.values() for r in vr.results]
+                failed = {_check_name(r) for r in results if not r.success and not _raised(r)}
+                if failed:
+                    samples = _failing_rows(gx, gxe, target, batch, [c for c in checks if c.name in failed],
+                                            target.index_columns.get(asset_name, []))
+                    # A sample query that fails itself keeps the pass-1 result (the failure and its count).
+                    results = [s if (s := samples.get(_check_name(r))) is not None and not _raised(s) else r
+                               for r in results]
+                for r in results:
+                    rows.append(_row(target, r))
+                    n_expectations += 1
             timings["datasets"][target.dataset] = (time.perf_counter() - start, n_expectations)
             if progress:
                 progress(target.dataset, *timings["datasets"][target.dataset])
@@ -164,6 +182,39 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
         # Close GE's persisted DuckDB connection so the file is released (read-only, nothing written).
         _close(source)
     return rows, timings
+
+
+def _check_name(r: Any) -> str:
+    cfg = r.expectation_config
+    return (cfg.meta or {}).get("check", cfg.type)
+
+
+def _raised(r: Any) -> bool:
+    exc = r.exception_info or {}
+    if exc.get("raised_exception"):
+        return True
+    return any(isinstance(v, dict) and v.get("raised_exception") for v in exc.values())
+
+
+def _failing_rows(gx: Any, gxe: Any, target: Target, batch_definition: Any, checks: list[Check],
+                  index_columns: list[str]) -> dict[str, Any]:
+    """Validate the failed ``checks`` again with their failing rows: SUMMARY (a sample of the failing rows'
+    identifying columns) for GE's column checks, COMPLETE (the rows the query returned, at most GE's
+    ``MAX_RESULT_RECORDS``) for SQL checks. Returns check name -> validation result."""
+    batch = batch_definition.get_batch()
+    out: dict[str, Any] = {}
+    for formats, group in (
+        ({"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE,
+          "unexpected_index_column_names": index_columns}, [c for c in checks if c.expectation != "UnexpectedRowsExpectation"]),
+        ({"result_format": "COMPLETE"}, [c for c in checks if c.expectation == "UnexpectedRowsExpectation"]),
+    ):
+        if not group:
+            continue
+        suite = gx.ExpectationSuite(name=f"{target.gate}.{target.dataset}.failing",
+                                    expectations=[_expectation(gxe, target, c) for c in group])
+        for r in batch.validate(suite, result_format=formats).results:
+            out[_check_name(r)] = r
+    return out
 
 
 def _close(source: Any) -> None:
@@ -188,22 +239,28 @@ def _row(target: Target, r: Any) -> dict[str, Any]:
         msgs = [v.get("exception_message") for v in exc.values() if isinstance(v, dict) and v.get("raised_exception")]
         raised, exc = bool(msgs), {"exception_message": "; ".join(m for m in msgs if m)}
     observed = res.get("observed_value")
+    unexpected = res.get("unexpected_count")
+    sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
+    if cfg.type == SQL_CHECK and not raised:
+        # GE's observed value of a SQL check is the number of rows its query returned: the failing rows.
+        unexpected = observed
+        observed = f"{observed} rows unexpected"
+        sample = (res.get("details") or {}).get("unexpected_rows") or []
     if raised:
         observed = f"error: {exc.get('exception_message')}"
     elif observed is None and "unexpected_count" in res:
         observed = f"{res.get('unexpected_count')} of {res.get('element_count')} rows unexpected"
-    sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
     kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
     return {
         "dataset": target.dataset,
         "snapshot_sha256": target.snapshot_sha256,
         "check_name": meta.get("check", cfg.type),
         "expectation": cfg.type,
-        "column": _column(kwargs),
+        "column": _column(kwargs) or meta.get("column"),
         "severity": meta.get("severity", "error"),
         "success": bool(r.success) and not raised,
         "observed_value": _text(observed),
-        "unexpected_count": res.get("unexpected_count"),
+        "unexpected_count": unexpected,
         "failing_rows_sample": json.dumps(sample[:RESULT_SAMPLE], default=str),
         "kwargs": json.dumps(kwargs, default=str, sort_keys=True),
     }

@@ -57,6 +57,8 @@ class Check:
     asset: str = "rows"
     # Equality row condition {column: value} (GE's Column(...) == value), ANDed.
     where: dict[str, Any] = field(default_factory=dict)
+    # Column(s) the check is about, for the results row, when its kwargs name none (a SQL check).
+    column: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in ("error", "warn"):
@@ -209,14 +211,17 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
         checks.append(Check(f"not_null[{col}]", "ExpectColumnValuesToNotBeNull", {"column": col}))
     if indicators:
         checks.append(Check("indicator_known", "ExpectColumnValuesToBeInSet",
-                            {"column": "indicator_id", "value_set": sorted(indicators)}))
+                            {"column": "indicator_id", "value_set": sorted(indicators)}, asset="codes"))
     if source_ids:
-        checks.append(Check("source_id", "ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": source_ids}))
+        checks.append(Check("source_id", "ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": source_ids},
+                            asset="codes"))
     checks += [
-        Check("area_code_known", "ExpectColumnValuesToBeInSet", {"column": "area_code", "value_set": known_areas}),
+        Check("area_code_known", "ExpectColumnValuesToBeInSet", {"column": "area_code", "value_set": known_areas},
+              asset="codes"),
         Check("borough_code_is_london", "ExpectColumnValuesToBeInSet",
-              {"column": "area_code", "value_set": LONDON_BOROUGHS}, where={"area_type": "borough"}),
-        Check("area_type", "ExpectColumnValuesToBeInSet", {"column": "area_type", "value_set": AREA_TYPES}),
+              {"column": "borough_code", "value_set": LONDON_BOROUGHS}, asset="codes"),
+        Check("area_type", "ExpectColumnValuesToBeInSet", {"column": "area_type", "value_set": AREA_TYPES},
+              asset="codes"),
         Check("period_not_in_future", "ExpectColumnValuesToBeBetween",
               {"column": "period_start", "max_value": today.isoformat()}),
         Check("period_end_after_start", "ExpectColumnPairValuesAToBeGreaterThanB",
@@ -234,19 +239,7 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
         Check("null_value_has_note", "ExpectColumnValuesToNotBeNull", {"column": "value_note"},
               severity="warn", where={"value": None}),
     ]
-    for ind in sorted(indicators):
-        lo, hi = value_range(catalogue.get(ind))
-        if lo is None and hi is None:
-            continue
-        kw: dict[str, Any] = {"column": "value"}
-        if lo is not None:
-            kw["min_value"] = lo
-        if hi is not None:
-            kw["max_value"] = hi
-        checks.append(Check(f"value_in_range[{ind}]", "ExpectColumnValuesToBeBetween", kw, where={"indicator_id": ind}))
-        for ci in ("lower_ci", "upper_ci"):
-            checks.append(Check(f"{ci}_in_range[{ind}]", "ExpectColumnValuesToBeBetween",
-                                {**kw, "column": ci}, severity="warn", where={"indicator_id": ind}))
+    checks += range_checks(catalogue, indicators)
     if borough_coverage:
         checks.append(Check("every_borough_present", "ExpectColumnValuesToBeInSet",
                             {"column": "coverage", "value_set": COVERAGE_OK}, asset="coverage"))
@@ -254,15 +247,60 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
 
 
 def unique_key_check(key_columns: list[str]) -> Check:
-    """No duplicate keys, on the ``keys`` asset (GE's compound-uniqueness SQL skips rows with a null key part,
-    and the canonical key has nullable parts: sex, age, category_type, category)."""
-    return Check("unique_key", "ExpectColumnValuesToBeUnique", {"column": "key_text"}, asset="keys")
+    """No duplicate keys: GE's ``UnexpectedRowsExpectation`` over the rows, returning each duplicated key with
+    its row count. ``GROUP BY`` treats null key parts as equal (the canonical key has nullable parts: sex,
+    age, category_type, category), which GE's compound-uniqueness SQL does not. DuckDB first groups a 64-bit
+    ``hash()`` of the key (an 8-byte group key: 10M rows in about 1 s against 4-6 s for the key columns
+    themselves) and then compares the real key columns of the rows whose hash repeats, so a hash collision
+    can never report a duplicate that is not one."""
+    keys = ", ".join(key_columns)
+    query = (f"select {keys}, count(*) as n_rows from {{batch}} where hash({keys}) in "
+             f"(select hash({keys}) as key_hash from {{batch}} group by key_hash having count(*) > 1) "
+             f"group by {keys} having count(*) > 1")
+    return Check("unique_key", "UnexpectedRowsExpectation", {"unexpected_rows_query": query}, column=",".join(key_columns))
 
 
-def keys_sql(rows_sql: str, key_columns: list[str]) -> str:
-    """The rows with their key as one text column, null parts spelled ``<null>``."""
-    parts = ", ".join(f"coalesce(cast({c} as varchar), '<null>')" for c in key_columns)
-    return f"select *, concat_ws(' | ', {parts}) as key_text from ({rows_sql}) as keyed"
+def _sql_num(value: float | None) -> str:
+    return "cast(null as double)" if value is None else f"cast({float(value)!r} as double)"
+
+
+# The columns a range check returns for each failing row (what identifies it, the value and the range).
+RANGE_ROW = ["indicator_id", "area_code", "period_label", "sex", "age", "category"]
+
+
+def range_checks(catalogue: dict[str, dict[str, str]], indicators: list[str]) -> list[Check]:
+    """Value and CI within each indicator's plausible range (:func:`value_range`): three checks, each one
+    GE ``UnexpectedRowsExpectation`` whose query joins the rows to the catalogue's ranges (a ``VALUES`` list,
+    so the ranges are part of the check's stored arguments) and returns the rows outside their indicator's
+    range, with indicator_id, area_code, the value and the range. ``value_in_range`` is an error, the
+    CIs (``lower_ci_in_range``, ``upper_ci_in_range``) warn."""
+    ranges = [(ind, *value_range(catalogue.get(ind))) for ind in sorted(indicators)]
+    ranges = [r for r in ranges if r[1] is not None or r[2] is not None]
+    if not ranges:
+        return []
+    values = ", ".join(f"({sql_str(i)}, {_sql_num(lo)}, {_sql_num(hi)})" for i, lo, hi in ranges)
+    values = values.replace("{", "{{").replace("}", "}}")  # GE formats the query with {batch}
+    cols = ", ".join(f"b.{c}" for c in RANGE_ROW)
+    checks = []
+    for col, severity in (("value", "error"), ("lower_ci", "warn"), ("upper_ci", "warn")):
+        query = (f"select {cols}, b.{col}, r.range_min, r.range_max from {{batch}} as b "
+                 f"join (values {values}) as r(indicator_id, range_min, range_max) on b.indicator_id = r.indicator_id "
+                 f"where b.{col} < r.range_min or b.{col} > r.range_max")
+        checks.append(Check(f"{col}_in_range", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                            severity=severity, column=col))
+    return checks
+
+
+def codes_sql(rows_sql: str) -> str:
+    """The distinct codes of an indicator table with their row count: one row per (indicator_id, source_id,
+    area_code, area_type), ``borough_code`` = area_code of borough rows. Set membership is checked on this
+    small asset: a row-level ``NOT IN`` over the ~400 known area codes costs DuckDB 8-10 s per 10M rows."""
+    return ("select indicator_id, source_id, area_code, area_type, "
+            "case when area_type = 'borough' then area_code end as borough_code, count(*) as n_rows "
+            f"from ({rows_sql}) as src group by indicator_id, source_id, area_code, area_type")
+
+
+CODES_INDEX = ["indicator_id", "area_code", "area_type", "n_rows"]
 
 
 def schema_sql(rows_sql: str, only: list[str] | None = None) -> str:

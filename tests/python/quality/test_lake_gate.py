@@ -49,7 +49,7 @@ def test_clean_real_dataset_passes_every_check(gate_env, ncmp_frame):
     rows = results.read_history(cfg)
     assert rows and all(r["success"] for r in rows), [r["check_name"] for r in rows if not r["success"]]
     names = {r["check_name"] for r in rows}
-    assert {"value_in_range[obesity_reception]", "area_code_known", "unique_key", "ci_lower_le_value",
+    assert {"value_in_range", "lower_ci_in_range", "upper_ci_in_range", "area_code_known", "unique_key", "ci_lower_le_value",
             "row_count_vs_previous", "every_borough_present", "column_types", "period_not_in_future"} <= names
     assert {r["dataset"] for r in rows} == {DATASET_ID}
     assert {r["snapshot_sha256"] for r in rows} == {ncmp_frame["snapshot_sha256"][0]}
@@ -95,7 +95,7 @@ def _half_missing(df: pl.DataFrame) -> pl.DataFrame:
 
 
 CASES = {
-    "value_out_of_range": (_out_of_range, {"value_in_range[obesity_reception]"}, "E09000012"),
+    "value_out_of_range": (_out_of_range, {"value_in_range"}, "E09000012"),
     "code_not_a_borough": (None, {"area_code_known", "borough_code_is_london"}, "E08000009"),
     "duplicated_row": (_duplicated, {"unique_key"}, "E09000033"),
     "ci_not_bracketing": (_ci_not_bracketing, {"ci_lower_le_value"}, "E09000033"),
