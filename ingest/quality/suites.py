@@ -269,25 +269,28 @@ RANGE_ROW = ["indicator_id", "area_code", "period_label", "sex", "age", "categor
 
 
 def range_checks(catalogue: dict[str, dict[str, str]], indicators: list[str]) -> list[Check]:
-    """Value and CI within each indicator's plausible range (:func:`value_range`): three checks, each one
-    GE ``UnexpectedRowsExpectation`` whose query joins the rows to the catalogue's ranges (a ``VALUES`` list,
-    so the ranges are part of the check's stored arguments) and returns the rows outside their indicator's
-    range, with indicator_id, area_code, the value and the range. ``value_in_range`` is an error, the
-    CIs (``lower_ci_in_range``, ``upper_ci_in_range``) warn."""
+    """Value and CIs within each indicator's plausible range (:func:`value_range`): two GE
+    ``UnexpectedRowsExpectation`` checks whose query joins the rows to the catalogue's ranges (a ``VALUES``
+    list, so the ranges are part of the check's stored arguments) and returns the rows outside their
+    indicator's range with what identifies them, the value(s) and the range. ``value_in_range`` is an
+    error; ``ci_in_range`` (lower_ci or upper_ci outside the range) warns. Each runs as two queries (GE
+    counts the rows, then fetches a sample), so the CIs share one check."""
     ranges = [(ind, *value_range(catalogue.get(ind))) for ind in sorted(indicators)]
     ranges = [r for r in ranges if r[1] is not None or r[2] is not None]
     if not ranges:
         return []
     values = ", ".join(f"({sql_str(i)}, {_sql_num(lo)}, {_sql_num(hi)})" for i, lo, hi in ranges)
     values = values.replace("{", "{{").replace("}", "}}")  # GE formats the query with {batch}
-    cols = ", ".join(f"b.{c}" for c in RANGE_ROW)
+    ident = ", ".join(f"b.{c}" for c in RANGE_ROW)
     checks = []
-    for col, severity in (("value", "error"), ("lower_ci", "warn"), ("upper_ci", "warn")):
-        query = (f"select {cols}, b.{col}, r.range_min, r.range_max from {{batch}} as b "
+    for name, cols, severity in (("value_in_range", ["value"], "error"),
+                                 ("ci_in_range", ["lower_ci", "upper_ci"], "warn")):
+        outside = " or ".join(f"b.{c} < r.range_min or b.{c} > r.range_max" for c in cols)
+        query = (f"select {ident}, {', '.join(f'b.{c}' for c in cols)}, r.range_min, r.range_max from {{batch}} as b "
                  f"join (values {values}) as r(indicator_id, range_min, range_max) on b.indicator_id = r.indicator_id "
-                 f"where b.{col} < r.range_min or b.{col} > r.range_max")
-        checks.append(Check(f"{col}_in_range", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
-                            severity=severity, column=col))
+                 f"where {outside}")
+        checks.append(Check(name, "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                            severity=severity, column=",".join(cols)))
     return checks
 
 
