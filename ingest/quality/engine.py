@@ -2,8 +2,9 @@
 
 Great Expectations is imported here only, by :func:`import_ge` (called inside the gate functions). Each
 target (a lake dataset or a mart) gets one GE query asset per SQL asset (``rows``, ``schema``,
-``coverage``), an expectation suite, a validation definition and a checkpoint; GE compiles every
-expectation to SQL that DuckDB runs. See :mod:`ingest.quality` for why and the measurements.
+``coverage``, ``codes``), an expectation suite, a validation definition and a checkpoint; GE compiles every
+expectation to SQL that DuckDB runs. The checkpoint asks for counts only; failing rows are fetched for
+the failed checks alone (:func:`run_targets`). See :mod:`ingest.quality` for why and the measurements.
 """
 
 from __future__ import annotations
