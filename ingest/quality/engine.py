@@ -119,21 +119,28 @@ def _column(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
-# Pass 1 (every check): GE bundles the aggregate metrics of all checks on one domain into one query, and
-# with a partial list of 0 rows its per-check "unexpected values" query is LIMIT 0, which DuckDB answers
-# without reading anything. SUMMARY with unexpected_index_column_names instead costs every column-map
-# check two more filtered scans (partial list + index list) even when nothing fails.
+# GE's column checks first run with counts only: GE bundles the aggregate metrics of all checks on one
+# domain into one query, and with a partial list of 0 rows the per-check "unexpected values" query is
+# LIMIT 0, which DuckDB answers without reading anything. (SUMMARY with unexpected_index_column_names costs
+# every column check two more filtered scans, a partial list and an index list, even when nothing fails.)
 COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
+# Failed column checks run again for a sample of their failing rows (GE's metric cache does not spare the
+# re-run: the graph recomputes every metric an expectation needs, but a failed check's sample stops early).
+WITH_SAMPLE = {"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE}
+# SQL checks (UnexpectedRowsExpectation) always count the query's rows and fetch up to MAX_RESULT_RECORDS of
+# them, whatever the format: COMPLETE returns those rows, so a SQL check never needs a second run.
+SQL_EXPECTATION = "UnexpectedRowsExpectation"
 SQL_CHECK = "unexpected_rows_expectation"
+SQL_ROWS = {"result_format": "COMPLETE"}
 
 
 def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 connect_args: dict[str, Any] | None = None, progress: Any = None) -> tuple[list[dict], dict]:
     """Validate every target; return result rows (see :mod:`ingest.quality.results`) and timings.
 
-    Each asset's suite runs once through its checkpoint with counts only (:data:`COUNTS_ONLY`); only the
-    checks that failed are validated again on the same batch to fetch their failing rows (GE's execution
-    engine caches the metrics already computed, so this adds just the LIMITed sample queries).
+    Per asset, GE's column checks run through one checkpoint with counts only (:data:`COUNTS_ONLY`) and the
+    SQL checks through another (:data:`SQL_ROWS`); only the column checks that failed are validated again,
+    on the same batch, to fetch a sample of their failing rows (:data:`WITH_SAMPLE`).
     Timings: ``{"import": s, "datasets": {dataset: (seconds, expectations)}}``.
     """
     t0 = time.perf_counter()
@@ -151,6 +158,11 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
         for target in targets:
             start = time.perf_counter()
             n_expectations = 0
+            names = [c.name for c in target.checks]
+            if len(set(names)) != len(names):
+                dup = sorted({n for n in names if names.count(n) > 1})
+                raise HisError(f"quality suite for {target.dataset}: check names must be unique, repeated: "
+                               f"{', '.join(dup)}")
             for asset_name, sql in target.assets.items():
                 checks = [c for c in target.checks if c.asset == asset_name]
                 if not checks:
@@ -158,24 +170,35 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 name = f"{gate}.{target.dataset}.{asset_name}"
                 asset = source.add_query_asset(name=name, query=sql)
                 batch = asset.add_batch_definition_whole_table("all")
-                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
-                for check in checks:
-                    suite.add_expectation(_expectation(gxe, target, check))
-                vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-                checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                    name=name, validation_definitions=[vd], result_format=COUNTS_ONLY))
-                result = checkpoint.run()
-                results = [r for vr in result.run_results.values() for r in vr.results]
-                failed = {_check_name(r) for r in results if not r.success and not _raised(r)}
+                index = target.index_columns.get(asset_name, [])
+                by_name: dict[str, Any] = {}
+                for group, fmt in (("columns", COUNTS_ONLY), ("sql", SQL_ROWS)):
+                    chosen = [c for c in checks if (c.expectation == SQL_EXPECTATION) == (group == "sql")]
+                    if not chosen:
+                        continue
+                    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{name}.{group}"))
+                    for check in chosen:
+                        suite.add_expectation(_expectation(gxe, target, check))
+                    vd = ctx.validation_definitions.add(
+                        gx.ValidationDefinition(name=f"{name}.{group}", data=batch, suite=suite))
+                    checkpoint = ctx.checkpoints.add(
+                        gx.Checkpoint(name=f"{name}.{group}", validation_definitions=[vd], result_format=fmt))
+                    for vr in checkpoint.run().run_results.values():
+                        by_name.update((_check_name(r), r) for r in vr.results)
+                failed = [c for c in checks if c.expectation != SQL_EXPECTATION and c.name in by_name
+                          and not by_name[c.name].success and not _raised(by_name[c.name])]
                 if failed:
-                    samples = _failing_rows(gx, gxe, target, batch, [c for c in checks if c.name in failed],
-                                            target.index_columns.get(asset_name, []))
-                    # A sample query that fails itself keeps the pass-1 result (the failure and its count).
-                    results = [s if (s := samples.get(_check_name(r))) is not None and not _raised(s) else r
-                               for r in results]
-                for r in results:
-                    rows.append(_row(target, r))
-                    n_expectations += 1
+                    sample_format = {**WITH_SAMPLE, "unexpected_index_column_names": index}
+                    suite = gx.ExpectationSuite(name=f"{name}.failed",
+                                                expectations=[_expectation(gxe, target, c) for c in failed])
+                    for r in batch.get_batch().validate(suite, result_format=sample_format).results:
+                        # A sample query that fails itself keeps the first result (the failure and its count).
+                        if not _raised(r):
+                            by_name[_check_name(r)] = r
+                for check in checks:
+                    if check.name in by_name:
+                        rows.append(_row(target, by_name[check.name]))
+                        n_expectations += 1
             timings["datasets"][target.dataset] = (time.perf_counter() - start, n_expectations)
             if progress:
                 progress(target.dataset, *timings["datasets"][target.dataset])
@@ -195,27 +218,6 @@ def _raised(r: Any) -> bool:
     if exc.get("raised_exception"):
         return True
     return any(isinstance(v, dict) and v.get("raised_exception") for v in exc.values())
-
-
-def _failing_rows(gx: Any, gxe: Any, target: Target, batch_definition: Any, checks: list[Check],
-                  index_columns: list[str]) -> dict[str, Any]:
-    """Validate the failed ``checks`` again with their failing rows: SUMMARY (a sample of the failing rows'
-    identifying columns) for GE's column checks, COMPLETE (the rows the query returned, at most GE's
-    ``MAX_RESULT_RECORDS``) for SQL checks. Returns check name -> validation result."""
-    batch = batch_definition.get_batch()
-    out: dict[str, Any] = {}
-    for formats, group in (
-        ({"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE,
-          "unexpected_index_column_names": index_columns}, [c for c in checks if c.expectation != "UnexpectedRowsExpectation"]),
-        ({"result_format": "COMPLETE"}, [c for c in checks if c.expectation == "UnexpectedRowsExpectation"]),
-    ):
-        if not group:
-            continue
-        suite = gx.ExpectationSuite(name=f"{target.gate}.{target.dataset}.failing",
-                                    expectations=[_expectation(gxe, target, c) for c in group])
-        for r in batch.validate(suite, result_format=formats).results:
-            out[_check_name(r)] = r
-    return out
 
 
 def _close(source: Any) -> None:

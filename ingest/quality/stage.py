@@ -290,7 +290,8 @@ def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
         elif key:
             checks.append(suites.unique_key_check(key))
             checks += [Check(f"not_null[{c}]", "ExpectColumnValuesToNotBeNull", {"column": c}) for c in key]
-        checks.insert(0, Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}))
+        if not any(c.name == "row_count" for c in checks):  # derived indicator checks include it
+            checks.insert(0, Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}))
         for aname, sql in (mart.get("assets") or {}).items():
             assets[aname] = sql.replace("{table}", table)
             index.setdefault(aname, [])
