@@ -170,8 +170,13 @@ def _without_column(path: Path, column: str) -> bytes:
 
 def published_state(cfg: Settings) -> dict[str, Any]:
     """What the published warehouse was built from: ``{"fingerprint": ..., "gate2": "passed" | "not run"}``."""
+    return warehouse_state(cfg.warehouse)
+
+
+def warehouse_state(warehouse: Path) -> dict[str, Any]:
+    """What a warehouse file (published or candidate) was built from, ``{"fingerprint": ...}``; {} if unknown."""
     try:
-        return json.loads(_state_path(cfg.warehouse).read_text(encoding="utf-8"))
+        return json.loads(_state_path(warehouse).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

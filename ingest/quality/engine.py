@@ -2,8 +2,9 @@
 
 Great Expectations is imported here only, by :func:`import_ge` (called inside the gate functions). Each
 target (a lake dataset or a mart) gets one GE query asset per SQL asset (``rows``, ``schema``,
-``coverage``), an expectation suite, a validation definition and a checkpoint; GE compiles every
-expectation to SQL that DuckDB runs. See :mod:`ingest.quality` for why and the measurements.
+``coverage``, ``codes``), an expectation suite, a validation definition and a checkpoint; GE compiles every
+expectation to SQL that DuckDB runs. The checkpoint asks for counts only; failing rows are fetched for
+the failed checks alone (:func:`run_targets`). See :mod:`ingest.quality` for why and the measurements.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def _expectation(gxe: Any, target: Target, check: Check) -> Any:
     if cond is not None:
         kwargs["row_condition"] = cond
     try:
-        return cls(**kwargs, meta={"check": check.name, "severity": check.severity})
+        meta = {"check": check.name, "severity": check.severity}
+        if check.column:
+            meta["column"] = check.column
+        return cls(**kwargs, meta=meta)
     except Exception as exc:  # pydantic validation error: name the check
         raise HisError(f"quality suite for {target.dataset}: check '{check.name}' ({check.expectation}) "
                        f"has invalid arguments {check.kwargs}: {exc}") from exc
@@ -115,10 +119,28 @@ def _column(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+# GE's column checks first run with counts only: GE bundles the aggregate metrics of all checks on one
+# domain into one query, and with a partial list of 0 rows the per-check "unexpected values" query is
+# LIMIT 0, which DuckDB answers without reading anything. (SUMMARY with unexpected_index_column_names costs
+# every column check two more filtered scans, a partial list and an index list, even when nothing fails.)
+COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
+# Failed column checks run again for a sample of their failing rows (GE's metric cache does not spare the
+# re-run: the graph recomputes every metric an expectation needs, but a failed check's sample stops early).
+WITH_SAMPLE = {"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE}
+# SQL checks (UnexpectedRowsExpectation) always count the query's rows and fetch up to MAX_RESULT_RECORDS of
+# them, whatever the format: COMPLETE returns those rows, so a SQL check never needs a second run.
+SQL_EXPECTATION = "UnexpectedRowsExpectation"
+SQL_CHECK = "unexpected_rows_expectation"
+SQL_ROWS = {"result_format": "COMPLETE"}
+
+
 def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 connect_args: dict[str, Any] | None = None, progress: Any = None) -> tuple[list[dict], dict]:
     """Validate every target; return result rows (see :mod:`ingest.quality.results`) and timings.
 
+    Per asset, GE's column checks run through one checkpoint with counts only (:data:`COUNTS_ONLY`) and the
+    SQL checks through another (:data:`SQL_ROWS`); only the column checks that failed are validated again,
+    on the same batch, to fetch a sample of their failing rows (:data:`WITH_SAMPLE`).
     Timings: ``{"import": s, "datasets": {dataset: (seconds, expectations)}}``.
     """
     t0 = time.perf_counter()
@@ -136,6 +158,11 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
         for target in targets:
             start = time.perf_counter()
             n_expectations = 0
+            names = [c.name for c in target.checks]
+            if len(set(names)) != len(names):
+                dup = sorted({n for n in names if names.count(n) > 1})
+                raise HisError(f"quality suite for {target.dataset}: check names must be unique, repeated: "
+                               f"{', '.join(dup)}")
             for asset_name, sql in target.assets.items():
                 checks = [c for c in target.checks if c.asset == asset_name]
                 if not checks:
@@ -143,19 +170,34 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 name = f"{gate}.{target.dataset}.{asset_name}"
                 asset = source.add_query_asset(name=name, query=sql)
                 batch = asset.add_batch_definition_whole_table("all")
-                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
+                index = target.index_columns.get(asset_name, [])
+                by_name: dict[str, Any] = {}
+                for group, fmt in (("columns", COUNTS_ONLY), ("sql", SQL_ROWS)):
+                    chosen = [c for c in checks if (c.expectation == SQL_EXPECTATION) == (group == "sql")]
+                    if not chosen:
+                        continue
+                    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{name}.{group}"))
+                    for check in chosen:
+                        suite.add_expectation(_expectation(gxe, target, check))
+                    vd = ctx.validation_definitions.add(
+                        gx.ValidationDefinition(name=f"{name}.{group}", data=batch, suite=suite))
+                    checkpoint = ctx.checkpoints.add(
+                        gx.Checkpoint(name=f"{name}.{group}", validation_definitions=[vd], result_format=fmt))
+                    for vr in checkpoint.run().run_results.values():
+                        by_name.update((_check_name(r), r) for r in vr.results)
+                failed = [c for c in checks if c.expectation != SQL_EXPECTATION and c.name in by_name
+                          and not by_name[c.name].success and not _raised(by_name[c.name])]
+                if failed:
+                    sample_format = {**WITH_SAMPLE, "unexpected_index_column_names": index}
+                    suite = gx.ExpectationSuite(name=f"{name}.failed",
+                                                expectations=[_expectation(gxe, target, c) for c in failed])
+                    for r in batch.get_batch().validate(suite, result_format=sample_format).results:
+                        # A sample query that fails itself keeps the first result (the failure and its count).
+                        if not _raised(r):
+                            by_name[_check_name(r)] = r
                 for check in checks:
-                    suite.add_expectation(_expectation(gxe, target, check))
-                vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-                checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                    name=name, validation_definitions=[vd],
-                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": RESULT_SAMPLE,
-                                   "unexpected_index_column_names": target.index_columns.get(asset_name, [])},
-                ))
-                result = checkpoint.run()
-                for vr in result.run_results.values():
-                    for r in vr.results:
-                        rows.append(_row(target, r))
+                    if check.name in by_name:
+                        rows.append(_row(target, by_name[check.name]))
                         n_expectations += 1
             timings["datasets"][target.dataset] = (time.perf_counter() - start, n_expectations)
             if progress:
@@ -164,6 +206,18 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
         # Close GE's persisted DuckDB connection so the file is released (read-only, nothing written).
         _close(source)
     return rows, timings
+
+
+def _check_name(r: Any) -> str:
+    cfg = r.expectation_config
+    return (cfg.meta or {}).get("check", cfg.type)
+
+
+def _raised(r: Any) -> bool:
+    exc = r.exception_info or {}
+    if exc.get("raised_exception"):
+        return True
+    return any(isinstance(v, dict) and v.get("raised_exception") for v in exc.values())
 
 
 def _close(source: Any) -> None:
@@ -188,22 +242,28 @@ def _row(target: Target, r: Any) -> dict[str, Any]:
         msgs = [v.get("exception_message") for v in exc.values() if isinstance(v, dict) and v.get("raised_exception")]
         raised, exc = bool(msgs), {"exception_message": "; ".join(m for m in msgs if m)}
     observed = res.get("observed_value")
+    unexpected = res.get("unexpected_count")
+    sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
+    if cfg.type == SQL_CHECK and not raised:
+        # GE's observed value of a SQL check is the number of rows its query returned: the failing rows.
+        unexpected = observed
+        observed = f"{observed} rows unexpected"
+        sample = (res.get("details") or {}).get("unexpected_rows") or []
     if raised:
         observed = f"error: {exc.get('exception_message')}"
     elif observed is None and "unexpected_count" in res:
         observed = f"{res.get('unexpected_count')} of {res.get('element_count')} rows unexpected"
-    sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
     kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
     return {
         "dataset": target.dataset,
         "snapshot_sha256": target.snapshot_sha256,
         "check_name": meta.get("check", cfg.type),
         "expectation": cfg.type,
-        "column": _column(kwargs),
+        "column": _column(kwargs) or meta.get("column"),
         "severity": meta.get("severity", "error"),
         "success": bool(r.success) and not raised,
         "observed_value": _text(observed),
-        "unexpected_count": res.get("unexpected_count"),
+        "unexpected_count": unexpected,
         "failing_rows_sample": json.dumps(sample[:RESULT_SAMPLE], default=str),
         "kwargs": json.dumps(kwargs, default=str, sort_keys=True),
     }

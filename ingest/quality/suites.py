@@ -2,7 +2,9 @@
 
 A :class:`Check` names one Great Expectations expectation class (``ExpectColumnValuesToBeBetween``...),
 its keyword arguments, its severity and the asset it runs on (``rows``: the dataset itself; ``schema``:
-one row per column; ``coverage``: the borough x period grid). :mod:`ingest.quality.engine` turns them
+one row per column; ``coverage``: the borough x period grid; ``codes``: the distinct indicator/source/area
+codes with their row counts). Checks that need a join or a grouping (ranges from the catalogue, duplicate
+keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`ingest.quality.engine` turns them
 into GE suites. Everything here is derived from the registry, the indicator catalogue, the lake
 manifest and the results history, so a new registry entry gets checks without new code; additions
 and severity overrides are declared in ``ingest/quality/suites/lake.yml`` and ``marts.yml``.
@@ -57,6 +59,8 @@ class Check:
     asset: str = "rows"
     # Equality row condition {column: value} (GE's Column(...) == value), ANDed.
     where: dict[str, Any] = field(default_factory=dict)
+    # Column(s) the check is about, for the results row, when its kwargs name none (a SQL check).
+    column: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in ("error", "warn"):
@@ -209,14 +213,17 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
         checks.append(Check(f"not_null[{col}]", "ExpectColumnValuesToNotBeNull", {"column": col}))
     if indicators:
         checks.append(Check("indicator_known", "ExpectColumnValuesToBeInSet",
-                            {"column": "indicator_id", "value_set": sorted(indicators)}))
+                            {"column": "indicator_id", "value_set": sorted(indicators)}, asset="codes"))
     if source_ids:
-        checks.append(Check("source_id", "ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": source_ids}))
+        checks.append(Check("source_id", "ExpectColumnValuesToBeInSet", {"column": "source_id", "value_set": source_ids},
+                            asset="codes"))
     checks += [
-        Check("area_code_known", "ExpectColumnValuesToBeInSet", {"column": "area_code", "value_set": known_areas}),
+        Check("area_code_known", "ExpectColumnValuesToBeInSet", {"column": "area_code", "value_set": known_areas},
+              asset="codes"),
         Check("borough_code_is_london", "ExpectColumnValuesToBeInSet",
-              {"column": "area_code", "value_set": LONDON_BOROUGHS}, where={"area_type": "borough"}),
-        Check("area_type", "ExpectColumnValuesToBeInSet", {"column": "area_type", "value_set": AREA_TYPES}),
+              {"column": "borough_code", "value_set": LONDON_BOROUGHS}, asset="codes"),
+        Check("area_type", "ExpectColumnValuesToBeInSet", {"column": "area_type", "value_set": AREA_TYPES},
+              asset="codes"),
         Check("period_not_in_future", "ExpectColumnValuesToBeBetween",
               {"column": "period_start", "max_value": today.isoformat()}),
         Check("period_end_after_start", "ExpectColumnPairValuesAToBeGreaterThanB",
@@ -234,19 +241,7 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
         Check("null_value_has_note", "ExpectColumnValuesToNotBeNull", {"column": "value_note"},
               severity="warn", where={"value": None}),
     ]
-    for ind in sorted(indicators):
-        lo, hi = value_range(catalogue.get(ind))
-        if lo is None and hi is None:
-            continue
-        kw: dict[str, Any] = {"column": "value"}
-        if lo is not None:
-            kw["min_value"] = lo
-        if hi is not None:
-            kw["max_value"] = hi
-        checks.append(Check(f"value_in_range[{ind}]", "ExpectColumnValuesToBeBetween", kw, where={"indicator_id": ind}))
-        for ci in ("lower_ci", "upper_ci"):
-            checks.append(Check(f"{ci}_in_range[{ind}]", "ExpectColumnValuesToBeBetween",
-                                {**kw, "column": ci}, severity="warn", where={"indicator_id": ind}))
+    checks += range_checks(catalogue, indicators)
     if borough_coverage:
         checks.append(Check("every_borough_present", "ExpectColumnValuesToBeInSet",
                             {"column": "coverage", "value_set": COVERAGE_OK}, asset="coverage"))
@@ -254,15 +249,67 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
 
 
 def unique_key_check(key_columns: list[str]) -> Check:
-    """No duplicate keys, on the ``keys`` asset (GE's compound-uniqueness SQL skips rows with a null key part,
-    and the canonical key has nullable parts: sex, age, category_type, category)."""
-    return Check("unique_key", "ExpectColumnValuesToBeUnique", {"column": "key_text"}, asset="keys")
+    """No duplicate keys: GE's ``UnexpectedRowsExpectation`` over the rows, returning each duplicated key with
+    its row count. ``GROUP BY`` treats null key parts as equal (the canonical key has nullable parts: sex,
+    age, category_type, category), which GE's compound-uniqueness SQL does not.
+
+    Measured on 10M unique keys (DuckDB, 2 cores): grouping by the seven key columns 4.8 s, by a 64-bit
+    ``hash()`` of them 1.9 s, sorting the hashes and comparing neighbours 1.0 s. So DuckDB sorts the key
+    hashes, keeps those equal to their predecessor, and only the rows with such a hash are grouped by
+    their real key columns: a hash collision can never report a duplicate that is not one."""
+    keys = ", ".join(key_columns)
+    query = (f"select {keys}, count(*) as n_rows from {{batch}} where hash({keys}) in "
+             f"(select key_hash from (select key_hash, lag(key_hash) over (order by key_hash) as previous_hash "
+             f"from (select hash({keys}) as key_hash from {{batch}}) as hashed) as sorted "
+             f"where key_hash = previous_hash) "
+             f"group by {keys} having count(*) > 1")
+    return Check("unique_key", "UnexpectedRowsExpectation", {"unexpected_rows_query": query}, column=",".join(key_columns))
 
 
-def keys_sql(rows_sql: str, key_columns: list[str]) -> str:
-    """The rows with their key as one text column, null parts spelled ``<null>``."""
-    parts = ", ".join(f"coalesce(cast({c} as varchar), '<null>')" for c in key_columns)
-    return f"select *, concat_ws(' | ', {parts}) as key_text from ({rows_sql}) as keyed"
+def _sql_num(value: float | None) -> str:
+    return "cast(null as double)" if value is None else f"cast({float(value)!r} as double)"
+
+
+# The columns a range check returns for each failing row (what identifies it, the value and the range).
+RANGE_ROW = ["indicator_id", "area_code", "period_label", "sex", "age", "category"]
+
+
+def range_checks(catalogue: dict[str, dict[str, str]], indicators: list[str]) -> list[Check]:
+    """Value and CIs within each indicator's plausible range (:func:`value_range`): two GE
+    ``UnexpectedRowsExpectation`` checks whose query joins the rows to the catalogue's ranges (a ``VALUES``
+    list, so the ranges are part of the check's stored arguments) and returns the rows outside their
+    indicator's range with what identifies them, the value(s) and the range. ``value_in_range`` is an
+    error; ``ci_in_range`` (lower_ci or upper_ci outside the range) warns. Each runs as two queries (GE
+    counts the rows, then fetches a sample), so the CIs share one check."""
+    ranges = [(ind, *value_range(catalogue.get(ind))) for ind in sorted(indicators)]
+    ranges = [r for r in ranges if r[1] is not None or r[2] is not None]
+    if not ranges:
+        return []
+    values = ", ".join(f"({sql_str(i)}, {_sql_num(lo)}, {_sql_num(hi)})" for i, lo, hi in ranges)
+    values = values.replace("{", "{{").replace("}", "}}")  # GE formats the query with {batch}
+    ident = ", ".join(f"b.{c}" for c in RANGE_ROW)
+    checks = []
+    for name, cols, severity in (("value_in_range", ["value"], "error"),
+                                 ("ci_in_range", ["lower_ci", "upper_ci"], "warn")):
+        outside = " or ".join(f"b.{c} < r.range_min or b.{c} > r.range_max" for c in cols)
+        query = (f"select {ident}, {', '.join(f'b.{c}' for c in cols)}, r.range_min, r.range_max from {{batch}} as b "
+                 f"join (values {values}) as r(indicator_id, range_min, range_max) on b.indicator_id = r.indicator_id "
+                 f"where {outside}")
+        checks.append(Check(name, "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                            severity=severity, column=",".join(cols)))
+    return checks
+
+
+def codes_sql(rows_sql: str) -> str:
+    """The distinct codes of an indicator table with their row count: one row per (indicator_id, source_id,
+    area_code, area_type), ``borough_code`` = area_code of borough rows. Set membership is checked on this
+    small asset: a row-level ``NOT IN`` over the ~400 known area codes costs DuckDB 8-10 s per 10M rows."""
+    return ("select indicator_id, source_id, area_code, area_type, "
+            "case when area_type = 'borough' then area_code end as borough_code, count(*) as n_rows "
+            f"from ({rows_sql}) as src group by indicator_id, source_id, area_code, area_type")
+
+
+CODES_INDEX = ["indicator_id", "area_code", "area_type", "n_rows"]
 
 
 def schema_sql(rows_sql: str, only: list[str] | None = None) -> str:

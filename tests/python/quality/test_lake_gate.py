@@ -49,7 +49,7 @@ def test_clean_real_dataset_passes_every_check(gate_env, ncmp_frame):
     rows = results.read_history(cfg)
     assert rows and all(r["success"] for r in rows), [r["check_name"] for r in rows if not r["success"]]
     names = {r["check_name"] for r in rows}
-    assert {"value_in_range[obesity_reception]", "area_code_known", "unique_key", "ci_lower_le_value",
+    assert {"value_in_range", "ci_in_range", "area_code_known", "unique_key", "ci_lower_le_value",
             "row_count_vs_previous", "every_borough_present", "column_types", "period_not_in_future"} <= names
     assert {r["dataset"] for r in rows} == {DATASET_ID}
     assert {r["snapshot_sha256"] for r in rows} == {ncmp_frame["snapshot_sha256"][0]}
@@ -95,7 +95,7 @@ def _half_missing(df: pl.DataFrame) -> pl.DataFrame:
 
 
 CASES = {
-    "value_out_of_range": (_out_of_range, {"value_in_range[obesity_reception]"}, "E09000012"),
+    "value_out_of_range": (_out_of_range, {"value_in_range"}, "E09000012"),
     "code_not_a_borough": (None, {"area_code_known", "borough_code_is_london"}, "E08000009"),
     "duplicated_row": (_duplicated, {"unique_key"}, "E09000033"),
     "ci_not_bracketing": (_ci_not_bracketing, {"ci_lower_le_value"}, "E09000033"),
@@ -137,6 +137,21 @@ def test_warn_checks_do_not_stop_the_gate(gate_env, ncmp_frame):
     assert _check(cfg) == 0
     assert _failed(cfg, "warn") == {"null_value_has_note"}
     assert _failed(cfg, "error") == set()
+
+
+def test_ci_outside_the_catalogue_range_warns_with_the_row(gate_env, ncmp_frame):
+    cfg = gate_env
+    # Camden (E09000007) 2019/20: an upper CI of 150% (the catalogue's range for obesity_reception is 0-100).
+    hit = (pl.col("area_code") == "E09000007") & (pl.col("period_label") == "2019/20")
+    broken = ncmp_frame.with_columns(pl.when(hit).then(150.0).otherwise(pl.col("upper_ci")).alias("upper_ci"))
+    write_lake(cfg, broken)
+    assert _check(cfg) == 0
+    assert _failed(cfg, "warn") == {"ci_in_range"}
+    row = [r for r in results.read_history(cfg) if r["check_name"] == "ci_in_range"][-1]
+    assert row["unexpected_count"] == broken.filter(hit).height >= 1
+    sample = json.loads(row["failing_rows_sample"])
+    assert {(s["indicator_id"], s["area_code"], s["upper_ci"], s["range_max"]) for s in sample} == {
+        ("obesity_reception", "E09000007", 150.0, 100.0)}
 
 
 def test_dataset_option_limits_the_gate_and_unknown_names_fail(gate_env, ncmp_frame):

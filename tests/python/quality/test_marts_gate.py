@@ -4,6 +4,7 @@ and the dbt models over the results file (a real dbt run)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 
@@ -48,8 +49,21 @@ def test_marts_gate_passes_on_clean_candidate(gate_env, ncmp_frame):
     rows = results.read_history(cfg)
     assert {r["gate"] for r in rows} == {"marts"} and {r["dataset"] for r in rows} == {"fct_indicator_value"}
     assert all(r["success"] for r in rows), [r["check_name"] for r in rows if not r["success"]]
-    assert {r["snapshot_sha256"] for r in rows} == {before[1]}  # the candidate was checked, not the warehouse
+    # The candidate was checked, not the warehouse (no dbt inputs fingerprint beside it: size + mtime).
+    assert {r["snapshot_sha256"] for r in rows} == {stage.warehouse_snapshot(candidate_path(cfg))}
+    assert stage.warehouse_snapshot(candidate_path(cfg)) != stage.warehouse_snapshot(cfg.warehouse)
     assert (_sha(cfg.warehouse), _sha(candidate_path(cfg))) == before
+
+
+def test_marts_gate_snapshot_is_the_dbt_inputs_fingerprint(gate_env, ncmp_frame):
+    cfg = gate_env
+    _build_candidate(cfg, ncmp_frame)
+    # What `his dbt` writes beside the candidate it built (ingest.dbt_runner.run).
+    fingerprint = hashlib.sha256(b"inputs of this build").hexdigest()
+    cand = candidate_path(cfg)
+    cand.with_name(cand.name + ".inputs.json").write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
+    assert _check_marts(cfg) == 0
+    assert {r["snapshot_sha256"] for r in results.read_history(cfg)} == {fingerprint}
 
 
 def test_marts_gate_failure_leaves_warehouse_and_candidate_unchanged(gate_env, ncmp_frame):
@@ -59,8 +73,13 @@ def test_marts_gate_failure_leaves_warehouse_and_candidate_unchanged(gate_env, n
     _build_candidate(cfg, broken)
     before = (_sha(cfg.warehouse), _sha(candidate_path(cfg)))
     assert _check_marts(cfg) == 1
-    failed = {r["check_name"] for r in results.read_history(cfg) if not r["success"]}
-    assert failed == {"value_in_range[obesity_reception]"}
+    failed = [r for r in results.read_history(cfg) if not r["success"]]
+    assert {r["check_name"] for r in failed} == {"value_in_range"}
+    # The failing row names its indicator and area, with the value and the catalogue range it broke.
+    sample = json.loads(failed[0]["failing_rows_sample"])
+    assert [(s["indicator_id"], s["area_code"], s["period_label"]) for s in sample] == [
+        ("obesity_reception", "E09000012", "2019/20")]
+    assert sample[0]["value"] > sample[0]["range_max"]
     assert (_sha(cfg.warehouse), _sha(candidate_path(cfg))) == before
 
 
