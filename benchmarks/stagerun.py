@@ -87,10 +87,10 @@ def wire_synthetic() -> None:
 
     real_invoke = dbt_runner.invoke
 
-    def invoke(cfg: Any, args: list[str], warehouse: Any = None) -> Any:
+    def invoke(cfg: Any, args: list[str], warehouse: Any = None, **kwargs: Any) -> Any:
         if args and args[0] == "build":
             args = [*args, *dbt_build_args()]
-        return real_invoke(cfg, args, warehouse=warehouse)
+        return real_invoke(cfg, args, warehouse=warehouse, **kwargs)
 
     dbt_runner.invoke = invoke
 

@@ -24,22 +24,28 @@ def candidate_path(cfg: Settings) -> Path:
     return cfg.warehouse.with_name(cfg.warehouse.name + ".candidate")
 
 
-def dbt_env(cfg: Settings, warehouse: Path | None = None) -> dict[str, str]:
-    """Environment variables dbt's profiles.yml and dbt_project.yml read."""
+def dbt_env(cfg: Settings, warehouse: Path | None = None, changed_sources: list[str] | None = None) -> dict[str, str]:
+    """Environment variables dbt's profiles.yml, dbt_project.yml and models read.
+
+    ``HIS_CHANGED_SOURCES``: the sources whose lake files changed since the published warehouse was built
+    (comma separated); ``fct_indicator_value``'s incremental update rewrites their rows whatever their
+    snapshot ids say (a lake file edited in place keeps its snapshot sha256)."""
     return {
         "HIS_WAREHOUSE": str(warehouse or cfg.warehouse),
         "HIS_DATA_DIR": str(cfg.data_dir),
         "HIS_TARGET": cfg.target,
+        "HIS_CHANGED_SOURCES": ",".join(changed_sources or []),
         "DBT_PROFILES_DIR": str(cfg.project_root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
 
-def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None) -> Any:
+def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None,
+           changed_sources: list[str] | None = None) -> Any:
     """Run one dbt command in-process against ``warehouse`` (default: the published warehouse)."""
     from dbt.cli.main import dbtRunner  # imported here: dbt import costs ~1 s
 
-    env = dbt_env(cfg, warehouse)
+    env = dbt_env(cfg, warehouse, changed_sources)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     cmd = [*args, "--project-dir", str(cfg.project_root), "--profiles-dir", str(cfg.project_root)]
@@ -157,6 +163,21 @@ def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = Non
     return h.hexdigest()
 
 
+def lake_sources_signature(cfg: Settings) -> dict[str, str]:
+    """source id -> sha256 over its lake files' names, sizes and mtimes (``lake/<source>/*``)."""
+    out: dict[str, str] = {}
+    if not cfg.lake_dir.exists():
+        return out
+    for d in sorted(p for p in cfg.lake_dir.iterdir() if p.is_dir()):
+        h = hashlib.sha256()
+        for f in sorted(d.rglob("*")):
+            if f.is_file() and not f.name.startswith("."):
+                st = f.stat()
+                h.update(f"{f.relative_to(d)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        out[d.name] = h.hexdigest()
+    return out
+
+
 def _without_column(path: Path, column: str) -> bytes:
     import csv
 
@@ -196,6 +217,8 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         args += ["--select", options["select"]]
     fingerprint = project = None
     full_refresh = False
+    changed: list[str] = []
+    lake_sources = lake_sources_signature(cfg)
     if cfg.target == "duckdb":
         project = project_fingerprint(cfg, args)
     if project is not None and not options.get("select"):
@@ -210,14 +233,20 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         cand = prepare_candidate(cfg)
         # Incremental models (fct_indicator_value) add to the copy of the published warehouse only while the
         # project is the one that built it; after any model, macro or seed change they are rebuilt in full.
-        full_refresh = not cfg.warehouse.exists() or published_state(cfg).get("project_fingerprint") != project
+        state = published_state(cfg)
+        full_refresh = (not cfg.warehouse.exists() or state.get("project_fingerprint") != project
+                        or "lake_sources" not in state)
         if full_refresh and cfg.warehouse.exists():
             log("  project files changed since the published warehouse was built: --full-refresh")
             args = [*args, "--full-refresh"]
+        elif not full_refresh:
+            old, new = state["lake_sources"], lake_sources
+            changed = sorted(s for s in set(old) | set(new) if old.get(s) != new.get(s))
+            log(f"  incremental build; sources whose lake files changed: {', '.join(changed) or 'none'}")
     else:
         cand = None
         discard_candidate(cfg)  # a Spark build's candidate comes from the collect stage, after this build
-    result = invoke(cfg, args, warehouse=cand)
+    result = invoke(cfg, args, warehouse=cand, changed_sources=changed)
     nodes = list(result.result or [])
     failed = [r for r in nodes if str(r.status) in {"error", "fail", "runtime error"}]
     if not result.success or failed:
@@ -229,7 +258,8 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             "The published warehouse is unchanged; see the dbt output above."
         )
     if cand is not None and fingerprint is not None:
-        _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project})
+        _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project,
+                                          "lake_sources": lake_sources})
     # Inside `his build`, gate 2 checks the candidate and publishes it; run alone, publish now.
     if cand is not None and options.get("command") != "build":
         publish(cfg)

@@ -1,6 +1,7 @@
 {#-
   Incremental on DuckDB, by source: a build rewrites only the rows of sources whose lake snapshots changed
-  (added, replaced or gone), so a monthly update of one source does not rewrite every other source's rows
+  (added, replaced or gone) or whose lake files `his dbt` saw change, so a monthly update of one source does
+  not rewrite every other source's rows
   (README "Performance"). delete+insert with unique_key source_id replaces all rows of each changed source;
   the post-hook drops the rows of a source that no longer has any. `his dbt` passes --full-refresh whenever a
   project file (model, macro, seed...) changed since the warehouse was built, so the model's logic never
@@ -24,8 +25,12 @@
 with unioned as (
     select * from {{ ref('int_indicator_values_unioned') }}
     {%- if is_incremental() %}
-    -- only the sources whose set of (source, snapshot) pairs differs from what the table holds
-    where source_id in (
+    -- only the sources whose set of (source, snapshot) pairs differs from what the table holds, and those whose
+    -- lake files changed (HIS_CHANGED_SOURCES, set by `his dbt`: a file rewritten under the same snapshot)
+    {%- set changed = env_var('HIS_CHANGED_SOURCES', '') | trim %}
+    where {% if changed %}source_id in (
+        {%- for s in changed.split(',') %}'{{ s | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
+    ) or {% endif %}source_id in (
         select source_id from (
             select source_id, snapshot_sha256 from {{ ref('int_indicator_values_unioned') }}
             except
