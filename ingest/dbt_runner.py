@@ -147,11 +147,15 @@ def project_fingerprint(cfg: Settings, args: list[str]) -> str:
     return h.hexdigest()
 
 
-def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = None) -> str:
-    """sha256 over :func:`project_fingerprint` and the lake files' size and mtime: everything a build reads."""
+def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = None,
+                       lake_sources: dict[str, str] | None = None) -> str:
+    """sha256 over :func:`project_fingerprint`, :func:`lake_sources_signature` and the lake's top-level records
+    (the manifest; the source statuses without their checked_at): everything a build reads."""
     h = hashlib.sha256((project or project_fingerprint(cfg, args)).encode())
+    sources = lake_sources if lake_sources is not None else lake_sources_signature(cfg)
+    h.update(json.dumps(sources, sort_keys=True).encode())
     if cfg.lake_dir.exists():
-        for f in sorted(cfg.lake_dir.rglob("*")):
+        for f in sorted(cfg.lake_dir.iterdir()):
             if not f.is_file() or f.name.startswith("."):
                 continue
             if f.name == "source_status.csv":
@@ -159,7 +163,7 @@ def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = Non
                 h.update(_without_column(f, "checked_at"))
                 continue
             st = f.stat()
-            h.update(f"{f.relative_to(cfg.lake_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 
@@ -222,7 +226,7 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
     if cfg.target == "duckdb":
         project = project_fingerprint(cfg, args)
     if project is not None and not options.get("select"):
-        fingerprint = inputs_fingerprint(cfg, args, project)
+        fingerprint = inputs_fingerprint(cfg, args, project, lake_sources)
         # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
         if (options.get("command") == "build" and cfg.warehouse.exists()
                 and published_state(cfg).get("fingerprint") == fingerprint):
@@ -237,7 +241,8 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         full_refresh = (not cfg.warehouse.exists() or state.get("project_fingerprint") != project
                         or "lake_sources" not in state)
         if full_refresh and cfg.warehouse.exists():
-            log("  project files changed since the published warehouse was built: --full-refresh")
+            log("  the published warehouse was built from other project files (or has no build record): "
+                "--full-refresh")
             args = [*args, "--full-refresh"]
         elif not full_refresh:
             old, new = state["lake_sources"], lake_sources
