@@ -46,24 +46,5 @@ with unioned as (
     {%- endif %}
 )
 
-select
-    cast(indicator_id as {{ dbt.type_string() }}) as indicator_id,
-    cast(area_code as {{ dbt.type_string() }}) as area_code,
-    cast(area_name as {{ dbt.type_string() }}) as area_name,
-    cast(area_type as {{ dbt.type_string() }}) as area_type,
-    cast(period_label as {{ dbt.type_string() }}) as period_label,
-    cast(period_start as date) as period_start,
-    cast(period_end as date) as period_end,
-    cast(sex as {{ dbt.type_string() }}) as sex,
-    cast(age as {{ dbt.type_string() }}) as age,
-    cast(category_type as {{ dbt.type_string() }}) as category_type,
-    cast(category as {{ dbt.type_string() }}) as category,
-    cast(value as double) as value,
-    cast(lower_ci as double) as lower_ci,
-    cast(upper_ci as double) as upper_ci,
-    cast({{ adapter.quote("count") }} as double) as {{ adapter.quote("count") }},
-    cast(denominator as double) as denominator,
-    cast(value_note as {{ dbt.type_string() }}) as value_note,
-    cast(source_id as {{ dbt.type_string() }}) as source_id,
-    cast(snapshot_sha256 as {{ dbt.type_string() }}) as snapshot_sha256
-from unioned
+-- the canonical columns in contract order with portable types: the macro every indicator staging model uses
+{{ indicator_staging(['unioned']) }}
