@@ -1,9 +1,13 @@
-"""The source registry: ``registry.yml`` loaded into typed, validated objects.
+"""The source registry: ``ingest/registry/*.yml`` loaded into typed, validated objects.
 
-One entry per source (publisher, licence, official URLs, mirror paths, format and parser options) and
-the datasets it yields. Adding a source of a known format is a registry entry (plus indicator catalogue
-rows and a dbt staging model): no new Python. ``load_registry`` validates the file and raises
-:class:`~ingest.errors.HisError` naming the entry and field that are wrong.
+One file per source (publisher, licence, official URLs, mirror paths, format and parser options, and the
+datasets it yields), plus ``_areas.yml`` for registry-wide settings. Adding a source of a known format is
+one registry file plus indicator catalogue rows: no new Python, and the dbt sources and staging models are
+generated from the registry (``ingest.sources.dbt_codegen``). ``load_registry`` validates every entry and
+raises :class:`~ingest.errors.HisError` naming the file, entry and field that are wrong.
+
+A single YAML file with a top-level ``sources:`` list (and optional ``area_names:``) is also accepted, which
+is what tests use for a throwaway registry.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import yaml
 
 from ingest.errors import HisError
 
-REGISTRY_PATH = Path(__file__).with_name("registry.yml")
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "registry"
+SETTINGS_FILE = "_areas.yml"
 
 KINDS = {"indicator", "reference"}
 AREA_LEVELS = {"borough", "london", "england", "reference"}
@@ -139,24 +144,51 @@ class _Checker:
             self.fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
 
 
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise HisError(f"source registry {path} is not valid YAML: {exc}") from exc
+
+
+def _read_documents(path: Path) -> tuple[list[tuple[Path, Any]], dict[str, str]]:
+    """(file, source entry) pairs and the area names, from a registry folder or a single registry file."""
+    if path.is_dir():
+        entries = []
+        area_names: dict[str, str] = {}
+        for f in sorted(path.glob("*.yml")):
+            doc = _read_yaml(f)
+            if f.name == SETTINGS_FILE:
+                area_names = dict((doc or {}).get("area_names") or {})
+                continue
+            if not isinstance(doc, dict):
+                raise HisError(f"source registry {f}: expected one source entry (a mapping), got {type(doc).__name__}")
+            if doc.get("id") != f.stem:
+                raise HisError(f"source registry {f}: the file name must be the source id + '.yml' "
+                               f"(id is {doc.get('id')!r})")
+            entries.append((f, doc))
+        if not entries:
+            raise HisError(f"source registry {path} holds no source entries (*.yml)")
+        return entries, area_names
+    doc = _read_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
+        raise HisError(f"source registry {path}: top level: expected a mapping with a 'sources' list")
+    return [(path, e) for e in doc["sources"]], dict(doc.get("area_names") or {})
+
+
 def load_registry(path: Path | str | None = None) -> Registry:
-    """Load and validate the registry (default: ``ingest/sources/registry.yml``)."""
+    """Load and validate the registry (default: the folder ``ingest/registry``)."""
     path = Path(path) if path else REGISTRY_PATH
     if not path.exists():
         raise HisError(f"source registry {path} does not exist")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise HisError(f"source registry {path} is not valid YAML: {exc}") from exc
-    check = _Checker(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
-        check.fail("top level", "expected a mapping with a 'sources' list")
+    documents, area_names = _read_documents(path)
     formats = _formats()
     sources: list[Source] = []
     seen_sources: set[str] = set()
     seen_datasets: dict[str, str] = {}
     seen_indicators: dict[str, str] = {}
-    for i, entry in enumerate(doc["sources"], start=1):
+    for i, (entry_path, entry) in enumerate(documents, start=1):
+        check = _Checker(entry_path)
         if not isinstance(entry, dict):
             check.fail(f"source #{i}", "each source must be a mapping")
         sid = check.need(entry, "id", f"source #{i}")
@@ -230,5 +262,11 @@ def load_registry(path: Path | str | None = None) -> Registry:
             check.fail(where, "a source must yield at least one dataset")
         sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
                               required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry))
-    area_names = dict(doc.get("area_names") or {})
     return Registry(sources=sources, path=path, area_names=area_names)
+
+
+def registry_document(path: Path | str | None = None) -> dict[str, Any]:
+    """The registry as one plain document ``{"area_names": ..., "sources": [...]}`` (for tests and tools that
+    write a modified copy as a single file)."""
+    documents, area_names = _read_documents(Path(path) if path else REGISTRY_PATH)
+    return {"area_names": area_names, "sources": [entry for _, entry in documents]}

@@ -124,7 +124,7 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
 
 
 def run(cfg: Settings, options: dict[str, Any]) -> str:
-    default = cfg.project_root / "ingest" / "sources" / "registry.yml"
+    default = cfg.project_root / "ingest" / "registry"
     registry = load_registry(options.get("registry") or (default if default.exists() else None))
     wanted = options.get("source") or []
     if isinstance(wanted, str):

@@ -125,10 +125,10 @@ def test_duplicated_month_in_the_datastore_csv(good_lake, mirror_dir):
     import polars as pl
     import yaml
 
-    from ingest.sources.registry import REGISTRY_PATH
+    from ingest.sources.registry import registry_document
 
     cfg, _mirror, before = good_lake
-    doc = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
+    doc = registry_document()
     src = next(s for s in doc["sources"] if s["id"] == "gla_london_air_quality")
     src["files"][0].update(mirror_path="gla_london_air_quality/air-quality-london-monthly-averages.csv", ext="csv",
                            url="https://files.datapress.com/london/dataset/london-average-air-quality-levels/"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ingest.errors import HisError
-from ingest.sources.registry import REGISTRY_PATH, load_registry
+from ingest.sources.registry import load_registry, registry_document
 
 
 def test_registry_loads_every_mirrored_source():
@@ -39,7 +39,9 @@ def test_every_registry_indicator_has_a_catalogue_row_and_back(project_root):
 
 
 def _write(tmp_path: Path, mutate) -> Path:
-    doc = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
+    doc = registry_document()
+    doc["sources"].sort(key=lambda s: ["fingertips_ncmp_obesity", "fingertips_lifestyle"].index(s["id"])
+                        if s["id"] in ("fingertips_ncmp_obesity", "fingertips_lifestyle") else 2)
     mutate(doc)
     path = tmp_path / "registry.yml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
