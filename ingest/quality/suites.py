@@ -25,11 +25,9 @@ from ingest.errors import HisError
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-LONDON_BOROUGHS = [f"E09{n:06d}" for n in range(1, 34)]
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS  # noqa: E402,F401
+
 CITY_OF_LONDON = "E09000001"
-LONDON = "E12000007"
-ENGLAND = "E92000001"
-LONDON_AREAS = LONDON_BOROUGHS + [LONDON, ENGLAND]
 
 # The canonical indicator shape (DESIGN.md section 3, INTERFACES.md) with DuckDB's names for the types.
 CANONICAL_COLUMNS: list[tuple[str, str]] = [

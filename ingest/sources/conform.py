@@ -45,9 +45,7 @@ CANONICAL_SCHEMA = pl.Schema(CANONICAL)
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-LONDON_BOROUGHS = [f"E09{n:06d}" for n in range(1, 34)]
-LONDON = "E12000007"
-ENGLAND = "E92000001"
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: E402  (the one definition)
 
 
 class ParseError(HisError):

@@ -4,13 +4,12 @@
 -#}
 
 {% test area_code_in_known_set(model, column_name='area_code') %}
-{#- The warehouse geography: the 33 London boroughs (E09000001-E09000033), London (E12000007), England (E92000001). -#}
+{#- The warehouse geography, defined once in the london_areas seed: the 33 London boroughs, Inner and Outer
+    London, London (E12000007) and England (E92000001). -#}
 select *
 from {{ model }}
 where {{ column_name }} is null
-   or {{ column_name }} not in (
-  {%- for n in range(1, 34) %}'E09{{ '%06d' % n }}', {% endfor -%}
-  'E12000007', 'E92000001')
+   or {{ column_name }} not in (select area_code from {{ ref('london_areas') }})
 {% endtest %}
 
 {% test value_in_catalogue_range(model) %}
