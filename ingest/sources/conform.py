@@ -45,7 +45,7 @@ CANONICAL_SCHEMA = pl.Schema(CANONICAL)
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: E402  (the one definition)
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_BOROUGHS
 
 
 class ParseError(HisError):

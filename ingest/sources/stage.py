@@ -29,7 +29,7 @@ import polars as pl
 from ingest.config import Settings
 from ingest.errors import HisError
 from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
-from ingest.pipeline import log
+from ingest.progress import log
 from ingest.sources.conform import FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
@@ -123,20 +123,23 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
     return df
 
 
-def run(cfg: Settings, options: dict[str, Any]) -> str:
+def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bool = False,
+        registry: Path | str | None = None) -> str:
+    """Ingest ``sources`` (default: every registered source) into the lake; returns a one-line summary.
+
+    ``offline``: never touch the network (mirror or cache only). ``registry``: another registry folder or file
+    (default: the project's ``ingest/registry``)."""
     default = cfg.project_root / "ingest" / "registry"
-    registry = load_registry(options.get("registry") or (default if default.exists() else None))
-    wanted = options.get("source") or []
-    if isinstance(wanted, str):
-        wanted = [wanted]
-    sources = [registry.source(s) for s in wanted] if wanted else registry.sources
-    offline = bool(options.get("offline"))
+    loaded = load_registry(registry or (default if default.exists() else None))
+    wanted = [sources] if isinstance(sources, str) else list(sources)
+    registry_sources = [loaded.source(s) for s in wanted] if wanted else loaded.sources
+    registry = loaded
     manifest = read_lake_manifest(cfg)
     statuses = read_source_status(cfg)
     errors: list[str] = []
     written = unchanged = 0
     unavailable: list[str] = []
-    for n, source in enumerate(sources, start=1):
+    for n, source in enumerate(registry_sources, start=1):
         start = time.perf_counter()
         snaps: dict[str, Snapshot] = {}
         missing: dict[str, str] = {}
@@ -163,7 +166,7 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
                     _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
             if source.required:
                 errors.append(f"required source {source.id} is unavailable: {reason}")
-            log(f"  [{n}/{len(sources)}] {source.id}: UNAVAILABLE ({reason})")
+            log(f"  [{n}/{len(registry_sources)}] {source.id}: UNAVAILABLE ({reason})")
             continue
         config_sha = source.config_sha256()
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
@@ -183,7 +186,7 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         except HisError as exc:
             errors.append(str(exc))
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
-            log(f"  [{n}/{len(sources)}] {source.id}: ERROR {exc}")
+            log(f"  [{n}/{len(registry_sources)}] {source.id}: ERROR {exc}")
             continue
         rows = []
         for d, df, combined in todo:
@@ -198,10 +201,10 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
-        log(f"  [{n}/{len(sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
+        log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
             f"{skipped} unchanged, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
-    summary = (f"{len(sources)} sources, {written} datasets written, {unchanged} unchanged, "
+    summary = (f"{len(registry_sources)} sources, {written} datasets written, {unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
     if errors:
         raise HisError(f"ingest failed ({summary}); nothing was written for the failing source(s):\n- "

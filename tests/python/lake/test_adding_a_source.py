@@ -10,9 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import dbt_runner
 from ingest.config import settings
 from ingest.sources import stage
+from pipeline import warehouse as dbt_runner
+from pipeline.context import BuildContext
 
 from .helpers import FIXTURES, private_mirror
 
@@ -94,9 +95,9 @@ sources:
     shutil.copy(FIXTURES / "fingertips_api" / "smoking_routine_manual.csv", mirror / src_id)
 
     cfg = settings(project_root=proj, data_dir=tmp_path / "data", mirror=mirror)
-    summary = stage.run(cfg, {})
+    summary = stage.run(cfg)
     assert "11 sources, 15 datasets written" in summary
-    dbt_runner.run(cfg, {"command": "dbt"})
+    dbt_runner.run(BuildContext.of(cfg, command="dbt"))
 
     con = duckdb.connect(str(cfg.warehouse))
     try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ingest import dbt_runner
 from ingest.config import settings
-from ingest.quality.results import ensure_results_file
 from ingest.sources import stage
+from pipeline import warehouse as dbt_runner
+from pipeline.quality.results import ensure_results_file
 
 
 def _failed_tests(result) -> dict[str, int]:
@@ -19,7 +19,7 @@ def _failed_tests(result) -> dict[str, int]:
 @pytest.mark.slow
 def test_generic_tests_catch_area_range_ci_and_duplicate_defects(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    stage.run(cfg, {})
+    stage.run(cfg)
     ensure_results_file(cfg)  # source quality.gate_results (dbt_runner.run does this before a build)
     model = "stg_fingertips_lifestyle__indicator_values"
     fact = "fct_indicator_value"

@@ -6,8 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.cli import main
 from ingest.config import settings
+from pipeline.cli import main
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ def _mirror_with(tmp_path, mirror_dir):
 
 def test_fingertips_api_csv_keeps_ci_count_denominator_and_notes(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=_mirror_with(tmp_path, mirror_dir))
-    summary = stage.run(cfg, {"source": ["fingertips_api"]})
+    summary = stage.run(cfg, sources=["fingertips_api"])
     assert summary.startswith("1 sources, 1 datasets written")
     df = pl.read_parquet(cfg.lake_dir / "fingertips_api" / "excess_weight_reception.parquet")
     # Amber Valley (not London) dropped; England, London, 3 boroughs 2022/23, decile row, 2 rows 2023/24
@@ -46,7 +46,7 @@ def test_fingertips_api_csv_keeps_ci_count_denominator_and_notes(tmp_path, mirro
 
 def test_ashe_zip_xlsx_sheet_all(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=_mirror_with(tmp_path, mirror_dir))
-    stage.run(cfg, {"source": ["ons_ashe_living_wage"]})
+    stage.run(cfg, sources=["ons_ashe_living_wage"])
     df = pl.read_parquet(cfg.lake_dir / "ons_ashe_living_wage" / "living_wage_jobs_below.parquet")
     assert sorted(df["area_code"]) == ["E09000001", "E09000002", "E09000003", "E12000007", "E92000001"]
     bd = df.filter(pl.col("area_code") == "E09000002").row(0, named=True)
@@ -60,7 +60,7 @@ def test_ashe_zip_xlsx_sheet_all(tmp_path, mirror_dir):
 
 def test_offline_without_copies_reports_unavailable_and_goes_on(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    summary = stage.run(cfg, {"source": ["ons_ashe_living_wage", "fingertips_lifestyle"], "offline": True})
+    summary = stage.run(cfg, sources=["ons_ashe_living_wage", "fingertips_lifestyle"], offline=True)
     assert summary == "2 sources, 4 datasets written, 0 unchanged, 1 unavailable (ons_ashe_living_wage)"
     placeholder = pl.read_parquet(cfg.lake_dir / "ons_ashe_living_wage" / "living_wage_jobs_below.parquet")
     assert placeholder.height == 0 and "indicator_id" in placeholder.columns

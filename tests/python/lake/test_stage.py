@@ -15,11 +15,11 @@ from .helpers import lake_fingerprint
 
 def test_second_run_parses_nothing(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    first = stage.run(cfg, {})
+    first = stage.run(cfg)
     assert "14 datasets written, 0 unchanged" in first
     before = lake_fingerprint(cfg.lake_dir)
     manifest_rows = (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n")
-    second = stage.run(cfg, {})
+    second = stage.run(cfg)
     assert second == "10 sources, 0 datasets written, 14 unchanged, 2 unavailable (fingertips_api, ons_ashe_living_wage)"
     assert lake_fingerprint(cfg.lake_dir) == before
     assert (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == manifest_rows
@@ -27,16 +27,16 @@ def test_second_run_parses_nothing(tmp_path, mirror_dir):
 
 def test_deleted_output_is_rebuilt(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    stage.run(cfg, {"source": ["fingertips_life_expectancy"]})
+    stage.run(cfg, sources=["fingertips_life_expectancy"])
     (cfg.lake_dir / "fingertips_life_expectancy" / "life_expectancy.parquet").unlink()
-    assert stage.run(cfg, {"source": ["fingertips_life_expectancy"]}).startswith("1 sources, 1 datasets written, 2 unchanged")
+    assert stage.run(cfg, sources=["fingertips_life_expectancy"]).startswith("1 sources, 1 datasets written, 2 unchanged")
 
 
 def test_required_source_unavailable_fails_the_stage(tmp_path):
     cfg = settings(data_dir=tmp_path / "data", mirror=tmp_path / "empty-mirror")
     (tmp_path / "empty-mirror").mkdir()
     with pytest.raises(HisError, match="required source mhclg_imd2019 is unavailable"):
-        stage.run(cfg, {"source": ["mhclg_imd2019", "fingertips_lifestyle"]})
+        stage.run(cfg, sources=["mhclg_imd2019", "fingertips_lifestyle"])
     with (cfg.lake_dir / "source_status.csv").open(encoding="utf-8") as fh:
         status = {r["source_id"]: r["status"] for r in csv.DictReader(fh)}
     assert status == {"mhclg_imd2019": "unavailable", "fingertips_lifestyle": "unavailable"}
@@ -44,5 +44,5 @@ def test_required_source_unavailable_fails_the_stage(tmp_path):
 
 def test_unknown_source_filter(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    with pytest.raises(HisError, match="unknown source 'nope'.*known sources: fingertips_ncmp_obesity"):
-        stage.run(cfg, {"source": ["nope"]})
+    with pytest.raises(HisError, match="unknown source 'nope'.*known sources: .*fingertips_ncmp_obesity"):
+        stage.run(cfg, sources=["nope"])

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from ingest.config import Settings
-from ingest.quality import stage, suites
+from pipeline.quality import stage, suites
 
 SOURCE_ID = "fingertips_ncmp_obesity"
 DATASET_ID = "ncmp_obesity_reception"

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import cli, report
 from ingest.config import Settings, settings
+from pipeline import cli, report
 
 from .browser import PageLoad, load_all, site_pages
 

@@ -4,10 +4,10 @@ A :class:`Check` names one Great Expectations expectation class (``ExpectColumnV
 its keyword arguments, its severity and the asset it runs on (``rows``: the dataset itself; ``schema``:
 one row per column; ``coverage``: the borough x period grid; ``codes``: the distinct indicator/source/area
 codes with their row counts). Checks that need a join or a grouping (ranges from the catalogue, duplicate
-keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`ingest.quality.engine` turns them
+keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`pipeline.quality.engine` turns them
 into GE suites. Everything here is derived from the registry, the indicator catalogue, the lake
 manifest and the results history, so a new registry entry gets checks without new code; additions
-and severity overrides are declared in ``ingest/quality/suites/lake.yml`` and ``marts.yml``.
+and severity overrides are declared in ``pipeline/quality/suites/lake.yml`` and ``marts.yml``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ingest.errors import HisError
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS  # noqa: E402,F401
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS  # noqa: F401
 
 CITY_OF_LONDON = "E09000001"
 

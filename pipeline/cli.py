@@ -10,49 +10,36 @@ Stages, in build order:
 - ``publish`` (build only) replace the warehouse with the checked candidate
 - ``report``  build the Evidence site from the marts
 
-Each stage's code is imported only when it runs, so ``his --help`` and ``his plan`` stay fast.
+The stages are imported here (the call graph is in :data:`STAGES`); each imports dbt, Great Expectations or
+Spark only inside its functions, so ``his --help`` and ``his plan`` stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from typing import Any
+from pathlib import Path
 
 from ingest.config import settings
-from ingest.errors import HisError
-from ingest.pipeline import Stage, StageFn, log, run_stages
+from pipeline import quality, report, spark, stages, warehouse
+from pipeline.context import BuildContext, Options
+from pipeline.runner import Stage, log, run_stages
 
-# name -> (help, "module:function"). Build order is the order of BUILD_ORDER below.
-STAGE_TABLE: dict[str, tuple[str, str]] = {
-    "plan": ("parse the plan document into the plan seeds", "ingest.plan.stage:run"),
-    "ingest": ("fetch every registered source and write the lake", "ingest.sources.stage:run"),
-    "check-lake": ("quality gate 1: Great Expectations on the lake", "ingest.quality.stage:run_lake"),
-    "dbt": ("dbt seed and build into the warehouse", "ingest.dbt_runner:run"),
-    "collect": ("spark target: copy Spark's marts into the candidate DuckDB file for gate 2 and reports",
-                "ingest.spark:run_collect"),
-    "check-marts": ("quality gate 2: Great Expectations on the marts", "ingest.quality.stage:run_marts"),
-    "publish": ("publish the checked warehouse (replaces the previous one atomically)", "ingest.dbt_runner:run_publish"),
-    "report": ("build the Evidence reports from the marts", "ingest.report:run"),
-}
-BUILD_ORDER = ["plan", "ingest", "check-lake", "dbt", "collect", "check-marts", "publish", "report"]
-
-
-def _load(target: str) -> StageFn:
-    module_name, _, func = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise HisError(f"stage module {module_name} is not available: {exc}") from exc
-        raise
-    return getattr(module, func)
-
-
-def stage(name: str) -> Stage:
-    help_text, target = STAGE_TABLE[name]
-    return Stage(name=name, help=help_text, run=lambda cfg, opts: _load(target)(cfg, opts))
+# Build order. Each stage module imports its heavy libraries (dbt, Great Expectations, Spark) only inside
+# its functions, so ``his --help`` and ``his plan`` stay fast.
+STAGES: list[Stage] = [
+    Stage("plan", "parse the plan document into the plan seeds", stages.run_plan),
+    Stage("ingest", "fetch every registered source and write the lake", stages.run_ingest),
+    Stage("check-lake", "quality gate 1: Great Expectations on the lake", quality.run_lake),
+    Stage("dbt", "dbt seed and build into the warehouse", warehouse.run),
+    Stage("collect", "spark target: copy Spark's marts into the candidate DuckDB file for gate 2 and reports",
+          spark.run_collect),
+    Stage("check-marts", "quality gate 2: Great Expectations on the marts", quality.run_marts),
+    Stage("publish", "publish the checked warehouse (replaces the previous one atomically)", warehouse.run_publish),
+    Stage("report", "build the Evidence reports from the marts", report.run),
+]
+BUILD_ORDER = [s.name for s in STAGES]
+STAGE_BY_NAME = {s.name: s for s in STAGES}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,26 +57,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", parents=[common], help="run every stage in order")
     p.add_argument("--skip", action="append", default=[], choices=BUILD_ORDER, help="skip a stage (repeatable)")
     p.add_argument("--dataset", action="append", default=[], help="limit the quality gates to these datasets")
-    sub.add_parser("plan", parents=[common], help=STAGE_TABLE["plan"][0])
-    p = sub.add_parser("ingest", parents=[common], help=STAGE_TABLE["ingest"][0])
+    sub.add_parser("plan", parents=[common], help=STAGE_BY_NAME["plan"].help)
+    p = sub.add_parser("ingest", parents=[common], help=STAGE_BY_NAME["ingest"].help)
     p.add_argument("--source", action="append", default=[], help="only these source ids (repeatable)")
     p.add_argument("--offline", action="store_true", help="never touch the network; use the mirror or the cache")
     p = sub.add_parser("check", parents=[common], help="run the quality gates")
     p.add_argument("--gate", choices=["lake", "marts", "all"], default="all")
     p.add_argument("--dataset", action="append", default=[], help="only these datasets (repeatable)")
-    p = sub.add_parser("dbt", parents=[common], help=STAGE_TABLE["dbt"][0])
+    p = sub.add_parser("dbt", parents=[common], help=STAGE_BY_NAME["dbt"].help)
     p.add_argument("--select", help="dbt selection, passed through")
-    sub.add_parser("collect", parents=[common], help=STAGE_TABLE["collect"][0])
-    p = sub.add_parser("report", parents=[common], help=STAGE_TABLE["report"][0])
+    sub.add_parser("collect", parents=[common], help=STAGE_BY_NAME["collect"].help)
+    p = sub.add_parser("report", parents=[common], help=STAGE_BY_NAME["report"].help)
     p.add_argument("--serve", action="store_true", help="serve the built site on http://127.0.0.1:PORT/")
     p.add_argument("--port", type=int, default=3000, help="port for --serve (default 3000)")
     return parser
 
 
+def options_from(args: argparse.Namespace) -> Options:
+    """The typed options of one command line."""
+    return Options(
+        command=args.command,
+        sources=tuple(getattr(args, "source", None) or ()),
+        offline=bool(getattr(args, "offline", False)),
+        datasets=tuple(getattr(args, "dataset", None) or ()),
+        select=getattr(args, "select", None),
+        skip=tuple(getattr(args, "skip", None) or ()),
+        serve=bool(getattr(args, "serve", False)),
+        port=int(getattr(args, "port", None) or 3000),
+        registry=Path(args.registry) if getattr(args, "registry", None) else None,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cfg = settings(mirror=args.mirror, data_dir=args.data_dir, warehouse=args.warehouse, target=args.target)
-    options: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in {"mirror", "data_dir", "warehouse"}}
+    ctx = BuildContext(cfg, options_from(args))
 
     if args.command == "build":
         names = [n for n in BUILD_ORDER if n not in args.skip]
@@ -98,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = [args.command]
 
-    report = run_stages([stage(n) for n in names], cfg, options)
-    if len(names) > 1 or not report.ok:
-        log("\n" + report.table())
-    if not report.ok:
-        failed = report.results[-1].name
+    result = run_stages([STAGE_BY_NAME[n] for n in names], ctx)
+    if len(names) > 1 or not result.ok:
+        log("\n" + result.table())
+    if not result.ok:
+        failed = result.results[-1].name
         log(f"\nbuild stopped at stage '{failed}'; later stages did not run")
         return 1
     return 0
