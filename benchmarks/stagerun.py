@@ -34,12 +34,11 @@ LONDON_ONLY_TESTS = [
 
 
 def _staging_models() -> list[str]:
-    import yaml
+    """The registry's indicator staging models (what macros/generated/registry_staging_models.sql lists)."""
+    from ingest.sources.registry import load_registry
+    from pipeline.codegen import indicator_sources, staging_model_name
 
-    from ingest.config import PROJECT_ROOT
-
-    doc = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return list((doc.get("vars") or {}).get("indicator_staging_models") or [])
+    return [staging_model_name(s) for s in indicator_sources(load_registry())]
 
 
 def dbt_build_args() -> list[str]:

@@ -2,13 +2,15 @@
 
 Stages, in build order:
 
-- ``plan``    parse the plan document into ``seeds/plan_*.csv``
+- ``plan``    parse the plan document into ``seeds/plan/plan_*.csv``
 - ``ingest``  download (or read from the mirror) every registered source into ``data/raw`` and ``data/lake``
 - ``check``   quality gate 1 on the lake (``--gate marts`` for gate 2 on the marts)
 - ``dbt``     ``dbt seed`` + ``dbt build`` into the warehouse (or on Spark with ``--target spark``)
 - ``collect`` (Spark target only) copy the marts Spark built into the candidate DuckDB file
 - ``publish`` (build only) replace the warehouse with the checked candidate
 - ``report``  build the Evidence site from the marts
+- ``generate`` (not a build stage; ``dbt`` runs it first) write the dbt sources and staging models the
+  source registry yields; ``--check`` only compares
 
 The stages are imported here (the call graph is in :data:`STAGES`); each imports dbt, Great Expectations or
 Spark only inside its functions, so ``his --help`` and ``his plan`` stay fast.
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dbt", parents=[common], help=STAGE_BY_NAME["dbt"].help)
     p.add_argument("--select", help="dbt selection, passed through")
     sub.add_parser("collect", parents=[common], help=STAGE_BY_NAME["collect"].help)
+    p = sub.add_parser("generate", parents=[common],
+                       help="write the dbt sources and staging models derived from the source registry")
+    p.add_argument("--check", action="store_true", help="only check they are current (exit 1 naming the files if not)")
     p = sub.add_parser("report", parents=[common], help=STAGE_BY_NAME["report"].help)
     p.add_argument("--serve", action="store_true", help="serve the built site on http://127.0.0.1:PORT/")
     p.add_argument("--port", type=int, default=3000, help="port for --serve (default 3000)")
@@ -93,6 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     cfg = settings(mirror=args.mirror, data_dir=args.data_dir, warehouse=args.warehouse, target=args.target)
     ctx = BuildContext(cfg, options_from(args))
 
+    if args.command == "generate":
+        from ingest.errors import HisError
+        from pipeline.codegen import generate
+
+        try:
+            changed = generate(cfg.project_root, check=args.check)
+        except HisError as exc:
+            log(f"error: {exc}")
+            return 1
+        log("generated dbt files are current" if args.check or not changed else f"{len(changed)} file(s) written")
+        return 0
     if args.command == "build":
         names = [n for n in BUILD_ORDER if n not in args.skip]
     elif args.command == "check":
