@@ -1,4 +1,5 @@
-"""Slow end to end: `his ingest` from the mirror into a private data dir, then a real `dbt build`."""
+"""Slow end to end: the session's shared mirror build (`his build --skip report` from the mirror: ingest, gate 1,
+dbt build, gate 2, publish) puts every lake row in fct_indicator_value."""
 
 from __future__ import annotations
 
@@ -6,17 +7,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.config import settings
-from pipeline.cli import main
-
 
 @pytest.mark.slow
-def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(tmp_path, mirror_dir, monkeypatch):
-    data = tmp_path / "data"
-    monkeypatch.setenv("HIS_MIRROR", str(mirror_dir))
-    assert main(["ingest", "--data-dir", str(data)]) == 0
-    assert main(["dbt", "--data-dir", str(data)]) == 0
-    cfg = settings(data_dir=data, mirror=mirror_dir)
+def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(mirror_build):
+    cfg = mirror_build
 
     lake = pl.concat([pl.read_parquet(p) for p in cfg.lake_dir.glob("*/*.parquet")
                       if "indicator_id" in pl.read_parquet_schema(p)])

@@ -3,7 +3,7 @@ page loads in Debian's headless Chromium with no console error, no failed or int
 loading placeholder left; and key numbers computed here from the marts appear on the overview, a
 commitment page, an indicator page and a borough page.
 
-The build runs once per session (``built_site``) and every page is loaded once (``page_loads``), so the
+The site is built once per session from the shared mirror build (``built_site``) and every page is loaded once (``page_loads``), so the
 suite costs about one build plus one pass over the site. Screenshots of the overview, an indicator page and
 a borough page are written to ``<tmp data>/screenshots/`` (and copied to ``HIS_SCREENSHOT_DIR`` when set).
 """
@@ -29,12 +29,14 @@ SHOT_PAGES = {"/": "overview.png", "/indicators/obesity_year6/": "indicator.png"
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, mirror_dir: Path) -> Settings:
+def built_site(tmp_path_factory, mirror_build: Settings) -> Settings:
+    """The site built by `his report` from a copy of the session's shared mirror build."""
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Debian chromium is missing: run `scripts/setup.sh --test` (apt-get install chromium)")
     data = tmp_path_factory.mktemp("reports_e2e") / "data"
-    assert cli.main(["build", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0
-    cfg = settings(data_dir=data, mirror=mirror_dir)
+    shutil.copytree(mirror_build.data_dir, data, ignore=shutil.ignore_patterns("*.candidate"))
+    assert cli.main(["report", "--data-dir", str(data), "--mirror", str(mirror_build.mirror)]) == 0
+    cfg = settings(data_dir=data, mirror=mirror_build.mirror)
     assert (report.site_dir(cfg) / "index.html").exists()
     return cfg
 
