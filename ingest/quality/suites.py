@@ -25,8 +25,8 @@ from ingest.errors import HisError
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-from ingest.sources.areas import AREA_TYPES as _SEED_AREA_TYPES  # noqa: E402
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS, WAREHOUSE_AREAS  # noqa: E402,F401
+from ingest.sources.areas import AREA_TYPES as _SEED_AREA_TYPES
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS, WAREHOUSE_AREAS  # noqa: F401
 
 CITY_OF_LONDON = "E09000001"
 

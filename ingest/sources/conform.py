@@ -46,7 +46,8 @@ CANONICAL_SCHEMA = pl.Schema(CANONICAL)
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: E402,F401  (the one definition)
+from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: F401  (the one definition)
+
 # Area types kept unless a dataset's ``area_types`` option says otherwise (Inner/Outer London, ``sub_region``,
 # are opted into by the sources that publish them).
 DEFAULT_AREA_TYPES = ("borough", "region", "country")
