@@ -3,7 +3,8 @@
 Every parser (one per *format*, in ``ingest.sources.formats``) reads its file with these helpers and
 returns either the canonical indicator frame (DESIGN.md section 3, :data:`CANONICAL`) or a typed
 reference frame. Problems raise :class:`ParseError` (a :class:`HisError`) naming the source, the file and
-what was wrong.
+what was wrong. Areas kept: the warehouse geography (``ingest.sources.areas``) of the area types in the
+registry option ``area_types`` (default borough, region, country; ``sub_region`` adds Inner/Outer London).
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ CANONICAL_SCHEMA = pl.Schema(CANONICAL)
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_BOROUGHS
+from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: F401  (the one definition)
+
+# Area types kept unless a dataset's ``area_types`` option says otherwise (Inner/Outer London, ``sub_region``,
+# are opted into by the sources that publish them).
+DEFAULT_AREA_TYPES = ("borough", "region", "country")
 
 
 class ParseError(HisError):
@@ -64,19 +69,25 @@ class FileContext:
     mirror_path: str | None
     sha256: str
     options: dict[str, Any]
+    # The part of the file being read, when a parser reads several (e.g. "sheet 'Male'"), for messages.
+    part: str | None = None
 
     def where(self) -> str:
         shown = self.mirror_path or self.url
-        return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name})"
+        part = f", {self.part}" if self.part else ""
+        return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name}){part}"
 
     def fail(self, message: str) -> ParseError:
         return ParseError(f"{self.where()}: {message}")
 
 
-def read_bytes(ctx: FileContext) -> bytes:
+def read_member(ctx: FileContext) -> tuple[bytes, str]:
+    """The bytes to parse and their file name: the file itself, or the one zip member matching the
+    ``zip_member`` glob (option), named in errors with the zip's member list."""
     data = ctx.path.read_bytes()
     if not data.strip():
         raise ctx.fail("the file is empty")
+    name = ctx.path.name
     member = ctx.options.get("zip_member")
     if member:
         try:
@@ -85,12 +96,17 @@ def read_bytes(ctx: FileContext) -> bytes:
                 if len(names) != 1:
                     raise ctx.fail(f"expected exactly one zip member matching {member!r}, found "
                                    f"{names or 'none'} (members: {zf.namelist()})")
-                data = zf.read(names[0])
+                name = names[0]
+                data = zf.read(name)
         except zipfile.BadZipFile as exc:
             raise ctx.fail(f"not a valid zip archive ({exc})") from exc
         if not data.strip():
-            raise ctx.fail(f"zip member {member!r} is empty")
-    return data
+            raise ctx.fail(f"zip member {name!r} is empty")
+    return data, name
+
+
+def read_bytes(ctx: FileContext) -> bytes:
+    return read_member(ctx)[0]
 
 
 def read_text(ctx: FileContext) -> str:
@@ -149,17 +165,21 @@ def to_number(ctx: FileContext, df: pl.DataFrame, column: str, out: str, note_ou
     return df.drop("__tok", "__raw")
 
 
-def keep_areas(df: pl.DataFrame, area_level: str) -> pl.DataFrame:
-    """London boroughs, London and England (the warehouse's geography)."""
-    return df.filter(pl.col("area_code").is_in(LONDON_BOROUGHS + [LONDON, ENGLAND]))
+def keep_areas(df: pl.DataFrame, area_level: str, area_types: list[str] | None = None) -> pl.DataFrame:
+    """The warehouse geography (``seeds/reference/london_areas.csv``) of the given area types: by default the
+    London boroughs, London and England; registry option ``area_types`` may add ``sub_region`` (Inner and
+    Outer London, E13000001/E13000002) for a source that publishes them."""
+    wanted = set(area_types or DEFAULT_AREA_TYPES)
+    unknown = wanted - set(AREA_TYPES.values())
+    if unknown:
+        raise HisError(f"area_types {sorted(unknown)} are not area types of the warehouse geography "
+                       f"({sorted(set(AREA_TYPES.values()))})")
+    return df.filter(pl.col("area_code").is_in([c for c, t in AREA_TYPES.items() if t in wanted]))
 
 
 def area_type_expr() -> pl.Expr:
-    code = pl.col("area_code")
-    return (pl.when(code.str.starts_with("E09")).then(pl.lit("borough"))
-            .when(code.str.starts_with("E12")).then(pl.lit("region"))
-            .when(code.str.starts_with("E92")).then(pl.lit("country"))
-            .otherwise(pl.lit(None, dtype=pl.String)))
+    """borough, sub_region, region or country: the seed's area type of the code (null for other codes)."""
+    return pl.col("area_code").replace_strict(AREA_TYPES, default=None, return_dtype=pl.String)
 
 
 def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: dict[str, str],
@@ -174,7 +194,10 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
     df = df.with_columns(pl.col("area_code").str.strip_chars(), pl.col("period_label").cast(pl.String).str.strip_chars())
-    df = keep_areas(df, area_level)
+    try:
+        df = keep_areas(df, area_level, ctx.options.get("area_types"))
+    except HisError as exc:
+        raise ctx.fail(f"registry option {exc}") from exc
     # Registry option exclude_periods: labels the publisher's file carries but that must not be used
     # (each with its reason in the registry, e.g. an impossible period).
     excluded = [str(p) for p in ctx.options.get("exclude_periods") or []]

@@ -219,6 +219,11 @@ def load_registry(path: Path | str | None = None) -> Registry:
             if fid in {x.id for x in files}:
                 check.fail(fwhere, f"duplicate file id '{fid}'")
             files.append(SourceFile(fid, url, f.get("mirror_path"), ext, dict(f.get("options") or {})))
+        for f in files:
+            by = f.options.get("superseded_by")
+            if by is not None and (by == f.id or by not in {x.id for x in files}):
+                check.fail(f"{where} file '{f.id}'", f"option superseded_by must name another file of the source, "
+                           f"got {by!r}")
         datasets: list[Dataset] = []
         for j, d in enumerate(check.need(entry, "datasets", where, list), start=1):
             dwhere = f"{where} dataset #{j}"

@@ -3,7 +3,10 @@
 - Fetch goes through ``ingest.fetch.fetch`` (network, mirror or cache). A source that cannot be read is
   recorded "unavailable" with the reason; the build goes on unless the source is ``required``. An
   unavailable indicator dataset that was never ingested gets an empty file with the canonical columns,
-  so dbt's sources resolve and the marts simply have no rows for it.
+  so dbt's sources resolve and the marts simply have no rows for it. A source with some of its files
+  missing (e.g. editions not in the mirror) is parsed from the files it has and recorded "available" with
+  each missing file id and why in ``reason`` (also in the log line). A file whose option ``superseded_by``
+  names an available file (a revised edition replacing a provisional one) is not parsed.
 - A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
   lake manifest recorded and its Parquet file exists; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
@@ -106,12 +109,19 @@ def _combined_sha(shas: list[str]) -> str:
     return shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
+def superseded(source: Source, file_id: str, snaps: dict[str, Any]) -> str | None:
+    """The file that replaces ``file_id`` when both are available (file option ``superseded_by``, e.g. a
+    revised edition replacing the provisional one of the same year), else None."""
+    by = source.file(file_id).options.get("superseded_by")
+    return by if by and by in snaps else None
+
+
 def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot]) -> pl.DataFrame:
     """Parse every available file of one dataset and combine them (raises ParseError on a bad file)."""
     parser = FORMATS[source.format]
     frames = []
     for fid in dataset.file_ids:
-        if fid not in snaps:
+        if fid not in snaps or superseded(source, fid, snaps):
             continue
         f = source.file(fid)
         snap = snaps[fid]
@@ -148,13 +158,13 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             try:
                 snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
             except SourceUnavailable as exc:
-                missing[f.id] = str(exc)
+                missing[f.id] = f"{f.id}: {exc}"
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
                     stale[f.id] = str(exc).splitlines()[0]
                 else:
-                    missing[f.id] = str(exc)
+                    missing[f.id] = f"{f.id}: {exc}"
         if not snaps:
             first = next(iter(missing.values()))
             reason = first if len(missing) == 1 else f"{first} (and {len(missing) - 1} more file(s) likewise)"
@@ -197,12 +207,14 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         _append_manifest(cfg, rows)
         written += len(todo)
         unchanged += skipped
-        notes = [*(f"missing file: {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values())]
+        notes = [*(f"missing file {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values()),
+                 *(f"file {fid} superseded by {by}" for fid in snaps if (by := superseded(source, fid, snaps)))]
         reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
+        gaps = f", {len(missing)} of {len(source.files)} files missing ({', '.join(missing)})" if missing else ""
         log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
-            f"{skipped} unchanged, {time.perf_counter() - start:.2f}s")
+            f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
     summary = (f"{len(registry_sources)} sources, {written} datasets written, {unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")

@@ -93,10 +93,11 @@ def _lake_names() -> set[str]:
 
 
 def _known_areas(cfg: Settings, registry: Any) -> list[str]:
-    """London codes plus every area code in the reference lake datasets (IMD, population, boundaries)."""
+    """The warehouse geography (boroughs, Inner/Outer London, London, England) plus every area code in the
+    reference lake datasets (IMD, population, boundaries)."""
     import duckdb
 
-    codes = set(suites.LONDON_AREAS)
+    codes = set(suites.WAREHOUSE_AREAS)
     con = duckdb.connect()
     try:
         for d in registry.datasets():
@@ -258,7 +259,7 @@ def mart_targets(cfg: Settings, options: Options, db: Path,
                                for i in d.indicators})
         known = _known_areas(cfg, registry)
     except (HisError, ImportError):
-        borough_inds, known = [], list(suites.LONDON_AREAS)
+        borough_inds, known = [], list(suites.WAREHOUSE_AREAS)
     today = _today(options)
     params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
               "known_areas": known, "indicator_ids": sorted(catalogue), "today": today.isoformat()}

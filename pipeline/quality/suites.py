@@ -25,7 +25,8 @@ from ingest.errors import HisError
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS  # noqa: F401
+from ingest.sources.areas import AREA_TYPES as _SEED_AREA_TYPES
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS, WAREHOUSE_AREAS  # noqa: F401
 
 CITY_OF_LONDON = "E09000001"
 
@@ -38,7 +39,9 @@ CANONICAL_COLUMNS: list[tuple[str, str]] = [
     ("value_note", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
 ]
 INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
-AREA_TYPES = ["borough", "region", "country"]
+# The area types of the warehouse geography (seeds/reference/london_areas.csv): borough, sub_region (Inner and
+# Outer London), region, country.
+AREA_TYPES = sorted(set(_SEED_AREA_TYPES.values()))
 # A dataset's row count may not fall by more than this fraction against its previous snapshot.
 MAX_ROW_DROP = 0.20
 # Coverage statuses that pass: a value, a suppressed value (null with the publisher's note), or City of

@@ -1,15 +1,26 @@
-"""Tables in spreadsheets (xlsx/xls via calamine/fastexcel) or CSV, optionally inside a zip.
+"""Tables in spreadsheets (xlsx/xls/ods via calamine/fastexcel) or CSV, optionally inside a zip.
 
 Reading options (dataset ``options``, overridden per file by the file's ``options``):
-``zip_member`` (glob of the member to read), ``sheet``, ``header_row`` (0-based) or
-``header_starts_with`` (the first row whose first cell equals this text), ``header_rows: 2`` (a group row
-above the header row; names become "group:name", the group carried right across merged cells).
-Column references are header names (compared with surrounding spaces stripped) or 0-based positions.
+``zip_member`` (glob of the member to read; its extension says which format is expected), ``sheet``,
+``header_row`` (0-based) or ``header_starts_with`` (the first row whose first cell equals this text, compared
+with surrounding spaces stripped), ``header_rows: 2`` (a group row above the header row; names become
+"group:name", the group carried right across merged cells). Column references are header names (compared
+with surrounding spaces stripped) or 0-based positions. The bytes must be the format the file or member name
+says: an old ``.xls`` is BIFF in an OLE2 container, ``.xlsx``/``.ods`` are zip packages; a mismatch (an xlsx
+where an xls was expected, or the reverse) is an error naming the member, as is a missing sheet.
 
 Indicator datasets: ``area_code``/``area_name``/``period`` each ``{column: ref}`` or ``{value: text}``,
 ``period_type``; per indicator ``value`` (ref), optional ``count``/``denominator``/``lower_ci``/``upper_ci``
 (refs), ``count_multiplier``, ``sex``/``age`` constants. ``duplicate_periods: keep_first`` drops later rows
-that repeat an (area, period) (default: an error).
+that repeat an (area, period) (default: an error). ``area_types`` (see ``conform.keep_areas``) adds e.g.
+``sub_region`` (Inner/Outer London) to the areas kept.
+
+Breakdowns published as one sheet each (e.g. ONS ASHE: All, Male, Female, Full-Time, ...): ``sheets`` is a
+list of ``{sheet: name, sex: ..., age: ..., category_type: ..., category: ...}``; every sheet is read with the
+same header and column options, and its constants override the indicator's (``sex``/``age``) or set the
+breakdown (``category_type``/``category``; null for the headline sheet). ``skip_empty_values: true`` drops rows
+whose value cell is empty (a sheet that has no estimate for an area), while a suppression token (``x``, ``:``,
+``..``...) stays a row with a null value and the token in ``value_note``.
 
 Reference datasets: ``columns`` (output -> ref), ``types`` (output -> string|float|int), ``title_case``
 (columns whose ALL-CAPS values become Title Case, e.g. ONS "LONDON"), ``unpivot`` ({pattern: regex with one
@@ -20,54 +31,99 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from pathlib import PurePath
 from typing import Any
 
 import polars as pl
 
-from ingest.sources.conform import FileContext, conform, read_bytes, read_text, to_number
+from ingest.sources.conform import FileContext, conform, read_member, to_number
 
 TYPES = {"string": pl.String, "float": pl.Float64, "int": pl.Int64}
+SHEET_KEYS = {"sheet", "sex", "age", "category_type", "category"}
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of BIFF .xls workbooks
+ZIP = b"PK\x03\x04"  # .xlsx/.xlsm/.ods packages
+EXPECTED = {"xls": (OLE2, "an old Excel .xls workbook (BIFF, OLE2 container)"),
+            "xlsx": (ZIP, "an Excel .xlsx workbook (zip package)"),
+            "xlsm": (ZIP, "an Excel .xlsm workbook (zip package)"),
+            "ods": (ZIP, "an OpenDocument .ods spreadsheet (zip package)")}
+
+
+def _actual_kind(data: bytes) -> str:
+    if data.startswith(OLE2):
+        return "an old Excel .xls workbook (BIFF, OLE2 container)"
+    if data.startswith(ZIP):
+        return "a zip package (.xlsx/.ods)"
+    return "neither an .xls (OLE2) nor an .xlsx/.ods (zip) file"
+
+
+class Workbook:
+    """The bytes of one file (or zip member), opened once and read sheet by sheet as string grids."""
+
+    def __init__(self, ctx: FileContext):
+        self.ctx = ctx
+        data, self.name = read_member(ctx)
+        ext = PurePath(self.name).suffix.lstrip(".").lower()
+        if not ctx.options.get("zip_member"):
+            ext = str(ctx.options.get("table_ext") or ext).lower()
+        self.ext = ext
+        self.csv: pl.DataFrame | None = None
+        self.reader: Any = None
+        if ext == "csv":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ctx.fail(f"{self.name!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                               f"{exc.start}); re-save the file as UTF-8") from exc
+            try:
+                self.csv = pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False)
+            except pl.exceptions.PolarsError as exc:
+                raise ctx.fail(f"{self.name!r} cannot be read as CSV: {exc}") from exc
+            return
+        if ext in EXPECTED and not data.startswith(EXPECTED[ext][0]):
+            raise ctx.fail(f"{self.name!r} should be {EXPECTED[ext][1]} but its bytes are {_actual_kind(data)}; "
+                           "the publisher changed the file format (update the registry's zip_member/ext) "
+                           "or the file is damaged")
+        import fastexcel
+
+        try:
+            self.reader = fastexcel.read_excel(data)
+        except Exception as exc:  # calamine raises its own error types
+            raise ctx.fail(f"{self.name!r} cannot be read as a spreadsheet ({ext}): {exc}") from exc
+
+    def grid(self, sheet: Any) -> pl.DataFrame:
+        """The raw cell grid of ``sheet`` (name or 0-based position) as strings, no header interpretation."""
+        if self.csv is not None:
+            return self.csv
+        names = self.reader.sheet_names
+        if isinstance(sheet, str) and sheet not in names:
+            raise self.ctx.fail(f"{self.name!r} has no sheet {sheet!r}; the workbook has sheets {names}")
+        if isinstance(sheet, int) and not 0 <= sheet < len(names):
+            raise self.ctx.fail(f"{self.name!r} has no sheet at position {sheet}; the workbook has sheets {names}")
+        try:
+            return self.reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+        except Exception as exc:
+            raise self.ctx.fail(f"{self.name!r} sheet {sheet!r} cannot be read: {exc}") from exc
 
 
 def _read_grid(ctx: FileContext) -> pl.DataFrame:
     """The raw cell grid as strings, no header interpretation."""
-    ext = str(ctx.options.get("table_ext") or ctx.path.suffix.lstrip(".")).lower()
-    if ctx.options.get("zip_member"):
-        ext = ctx.options["zip_member"].rsplit(".", 1)[-1].lower()
-    if ext == "csv":
-        text = read_text(ctx)
-        try:
-            return pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False)
-        except pl.exceptions.PolarsError as exc:
-            raise ctx.fail(f"cannot be read as CSV: {exc}") from exc
-    import fastexcel
-
-    data = read_bytes(ctx)
-    sheet = ctx.options.get("sheet", 0)
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:  # calamine raises its own error types
-        raise ctx.fail(f"cannot be read as a spreadsheet ({ext}): {exc}") from exc
-    if isinstance(sheet, str) and sheet not in reader.sheet_names:
-        raise ctx.fail(f"no sheet {sheet!r}; the workbook has sheets {reader.sheet_names}")
-    try:
-        grid = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
-    except Exception as exc:
-        raise ctx.fail(f"sheet {sheet!r} cannot be read: {exc}") from exc
-    return grid
+    return Workbook(ctx).grid(ctx.options.get("sheet", 0))
 
 
-def read_table(ctx: FileContext) -> pl.DataFrame:
+def read_table(ctx: FileContext, book: Workbook | None = None, sheet: Any = None) -> pl.DataFrame:
     """The table with its header applied: string columns named by the header row(s)."""
-    grid = _read_grid(ctx)
+    book = book or Workbook(ctx)
+    sheet = ctx.options.get("sheet", 0) if sheet is None else sheet
+    grid = book.grid(sheet)
     if grid.height == 0:
-        raise ctx.fail(f"sheet {ctx.options.get('sheet', 0)!r} is empty")
+        raise ctx.fail(f"sheet {sheet!r} is empty")
     first = grid.get_column(grid.columns[0]).cast(pl.String)
     if "header_starts_with" in ctx.options:
         target = str(ctx.options["header_starts_with"]).strip()
         hits = [i for i, v in enumerate(first.to_list()) if v is not None and v.strip() == target]
         if not hits:
-            raise ctx.fail(f"no header row starting with {target!r} in sheet {ctx.options.get('sheet', 0)!r} "
+            raise ctx.fail(f"no header row starting with {target!r} in sheet {sheet!r} "
                            "(wrong sheet, or the header was renamed?)")
         h = hits[0]
     else:
@@ -89,7 +145,7 @@ def read_table(ctx: FileContext) -> pl.DataFrame:
     body.columns = unique
     body = body.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().cast(pl.String).str.strip_chars() == "")))
     if body.height == 0:
-        raise ctx.fail("the table has a header but no data rows")
+        raise ctx.fail(f"sheet {sheet!r}: the table has a header but no data rows")
     return body
 
 
@@ -113,34 +169,65 @@ def _field(ctx: FileContext, df: pl.DataFrame, spec: Any, what: str) -> pl.Expr:
     raise ctx.fail(f"registry option {what!r} must be {{column: ...}} or {{value: ...}}, got {spec!r}")
 
 
+def _sheet_specs(ctx: FileContext) -> list[dict[str, Any]]:
+    """The ``sheets`` option (one entry per breakdown sheet), or the single ``sheet``."""
+    specs = ctx.options.get("sheets")
+    if specs is None:
+        return [{"sheet": ctx.options.get("sheet", 0)}]
+    if not isinstance(specs, list) or not specs:
+        raise ctx.fail(f"registry option 'sheets' must be a non-empty list of {{sheet: ..., sex/category...}}, "
+                       f"got {specs!r}")
+    for spec in specs:
+        if not isinstance(spec, dict) or "sheet" not in spec or set(spec) - SHEET_KEYS:
+            raise ctx.fail(f"registry option 'sheets': each entry needs 'sheet' and may set only "
+                           f"{sorted(SHEET_KEYS - {'sheet'})}, got {spec!r}")
+        if ("category_type" in spec) != ("category" in spec):
+            raise ctx.fail(f"registry option 'sheets': {spec!r} must give both category_type and category")
+    names = [str(s["sheet"]) for s in specs]
+    if len(set(names)) != len(names):
+        raise ctx.fail(f"registry option 'sheets' lists a sheet twice: {names}")
+    return specs
+
+
 def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.DataFrame:
-    df = read_table(ctx)
+    book = Workbook(ctx)
     if dataset.kind == "reference":
-        return _reference(ctx, df)
+        return _reference(ctx, read_table(ctx, book))
     o = ctx.options
-    base = df.with_columns(
-        _field(ctx, df, o.get("area_code"), "area_code").alias("area_code"),
-        (_field(ctx, df, o["area_name"], "area_name") if o.get("area_name") else pl.lit(None, pl.String))
-        .alias("area_name"),
-        _field(ctx, df, o.get("period"), "period").alias("period_label"),
-    ).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
     parts = []
-    for spec in dataset.indicator_specs:
-        so = spec.options
-        if "value" not in so:
-            raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
-        part = base.with_columns(pl.lit(spec.id).alias("indicator_id"),
-                                 pl.lit(so.get("sex", o.get("sex"))).cast(pl.String).alias("sex"),
-                                 pl.lit(so.get("age", o.get("age"))).cast(pl.String).alias("age"))
-        part = to_number(ctx, part, _col(ctx, df, so["value"]), "value", note_out="value_note")
-        for measure in ("count", "denominator", "lower_ci", "upper_ci"):
-            if so.get(measure) is not None:
-                part = to_number(ctx, part, _col(ctx, df, so[measure]), measure)
-        if so.get("count_multiplier") and "count" in part.columns:
-            part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
-        keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "value", "value_note"]
-        keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]
-        parts.append(part.select(keep))
+    specs = _sheet_specs(ctx)
+    for sheet in specs:
+        # messages about one of several sheets name it
+        sctx = replace(ctx, part=f"sheet {sheet['sheet']!r}") if len(specs) > 1 else ctx
+        df = read_table(sctx, book, sheet["sheet"])
+        base = df.with_columns(
+            _field(sctx, df, o.get("area_code"), "area_code").alias("area_code"),
+            (_field(sctx, df, o["area_name"], "area_name") if o.get("area_name") else pl.lit(None, pl.String))
+            .alias("area_name"),
+            _field(sctx, df, o.get("period"), "period").alias("period_label"),
+        ).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
+        for spec in dataset.indicator_specs:
+            so = spec.options
+            if "value" not in so:
+                raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
+            value_col = _col(sctx, df, so["value"])
+            part = base
+            if o.get("skip_empty_values"):
+                part = part.filter(pl.col(value_col).cast(pl.String).str.strip_chars().fill_null("") != "")
+            consts = {k: sheet.get(k, so.get(k, o.get(k))) for k in ("sex", "age")}
+            consts |= {k: sheet.get(k) for k in ("category_type", "category")}
+            part = part.with_columns(pl.lit(spec.id).alias("indicator_id"),
+                                     *(pl.lit(v).cast(pl.String).alias(k) for k, v in consts.items()))
+            part = to_number(sctx, part, value_col, "value", note_out="value_note")
+            for measure in ("count", "denominator", "lower_ci", "upper_ci"):
+                if so.get(measure) is not None:
+                    part = to_number(sctx, part, _col(sctx, df, so[measure]), measure)
+            if so.get("count_multiplier") and "count" in part.columns:
+                part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
+            keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "category_type",
+                    "category", "value", "value_note"]
+            keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]
+            parts.append(part.select(keep))
     out = pl.concat(parts, how="diagonal")
     default = o.get("period_type")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}

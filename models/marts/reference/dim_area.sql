@@ -1,5 +1,6 @@
 -- Areas of the warehouse: the 33 London boroughs (with ONS inner/outer London, IMD 2019 and latest
--- population), London region and England.
+-- population), Inner and Outer London (ONS statistical sub-regions, from the london_areas seed), London region
+-- and England.
 with boroughs as (
     select area_code, area_name, inner_outer
     from {{ ref('stg_ons_london_boroughs_boundaries__boroughs') }}
@@ -67,8 +68,28 @@ summary_rows as (
     where p.area_code in ('E12000007', 'E92000001')
 ),
 
+sub_region_rows as (
+    select
+        s.area_code,
+        s.area_name,
+        s.area_type,
+        false as is_london_borough,
+        s.inner_outer,
+        cast(null as integer) as imd2019_rank,
+        cast(null as double) as imd2019_score,
+        cast(null as integer) as imd2019_decile,
+        cast(null as integer) as deprivation_fifth,
+        p.population,
+        p.year as population_year
+    from {{ ref('london_areas') }} as s
+    left join latest_population as p on s.area_code = p.area_code
+    where s.area_type = 'sub_region'
+),
+
 all_rows as (
     select * from borough_rows
+    union all
+    select * from sub_region_rows
     union all
     select * from summary_rows
 )

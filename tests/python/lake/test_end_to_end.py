@@ -19,12 +19,12 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(mirror
     try:
         got = dict(con.execute("select indicator_id, count(*) from fct_indicator_value group by 1").fetchall())
         assert got == expected
-        assert sum(got.values()) == 4923   # 11 mirrored indicator datasets (see test_mirror_ingest)
-        assert "living_wage_jobs_below" not in got                     # unavailable offline: no rows, no error
+        assert sum(got.values()) == 5256   # 12 mirrored indicator datasets (see test_mirror_ingest)
+        assert got["living_wage_jobs_below"] == 333    # ASHE 2022 provisional, 37 areas x 9 sheets
         n_ind = con.execute("select count(*) from dim_indicator").fetchone()[0]
         assert n_ind == 19
         areas = con.execute("select area_type, count(*) from dim_area group by 1 order by 1").fetchall()
-        assert areas == [("borough", 33), ("country", 1), ("region", 1)]
+        assert areas == [("borough", 33), ("country", 1), ("region", 1), ("sub_region", 2)]
         fifths = con.execute("select deprivation_fifth, count(*) from dim_area where is_london_borough "
                              "group by 1 order by 1").fetchall()
         assert fifths == [(1, 7), (2, 7), (3, 7), (4, 6), (5, 6)]

@@ -27,13 +27,15 @@ EXPECTED_ROWS = {
     ("mhclg_imd2019", "imd2019_lad"): 317,
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
+    # 37 areas (33 boroughs, Inner/Outer London, London, England) x 9 sheets (All, sex, working pattern), 2022
+    ("ons_ashe_living_wage", "living_wage_jobs_below"): 333,
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("10 sources, 14 datasets written, 0 unchanged, "
-                       "2 unavailable (fingertips_api, ons_ashe_living_wage)")
+    assert summary == ("10 sources, 15 datasets written, 0 unchanged, "
+                       "1 unavailable (fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
     for (source_id, dataset_id), n in EXPECTED_ROWS.items():
@@ -42,8 +44,9 @@ def test_summary_and_manifest(ingested):
         assert len(rows[dataset_id]["snapshot_sha256"]) == 64
     with (cfg.lake_dir / "source_status.csv").open(encoding="utf-8") as fh:
         status = {r["source_id"]: r for r in csv.DictReader(fh)}
-    assert status["ons_ashe_living_wage"]["status"] == "unavailable"
-    assert "ons_ashe_living_wage" in status["ons_ashe_living_wage"]["reason"]
+    # only the 2022 provisional edition is mirrored: available, the other editions named as missing files
+    assert status["ons_ashe_living_wage"]["status"] == "available"
+    assert "missing file ashe_2023_provisional" in status["ons_ashe_living_wage"]["reason"]
     assert status["fingertips_lifestyle"]["status"] == "available"
 
 
