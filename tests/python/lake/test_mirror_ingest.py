@@ -15,7 +15,7 @@ from .conftest import lake_frame
 EXPECTED_ROWS = {
     ("fingertips_ncmp_obesity", "ncmp_obesity_reception"): 374,   # 33 boroughs x 11 years + England x 11
     ("fingertips_ncmp_obesity", "ncmp_obesity_year6"): 374,
-    ("fingertips_lifestyle", "adult_smoking"): 476,               # 462 London + 14 England
+    ("fingertips_lifestyle", "adult_smoking"): 442,               # 462 London + 14 England, less 2019 (33 + 1)
     ("fingertips_lifestyle", "active_adults"): 340,
     ("fingertips_lifestyle", "inactive_adults"): 340,
     ("fingertips_lifestyle", "active_children"): 271,
@@ -27,12 +27,13 @@ EXPECTED_ROWS = {
     ("mhclg_imd2019", "imd2019_lad"): 317,
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
+    ("fingertips_tobacco_profiles_london_2019", "tobacco_profiles_london_2019"): 245,  # 7 indicators x 35 areas
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("10 sources, 14 datasets written, 0 unchanged, "
+    assert summary == ("11 sources, 15 datasets written, 0 unchanged, "
                        "2 unavailable (fingertips_api, ons_ashe_living_wage)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
