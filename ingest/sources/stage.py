@@ -8,7 +8,8 @@
   each missing file id and why in ``reason`` (also in the log line). A file whose option ``superseded_by``
   names an available file (a revised edition replacing a provisional one) is not parsed.
 - A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
-  lake manifest recorded and its Parquet file exists; otherwise it is "unchanged".
+  lake manifest recorded, or its Parquet file is missing or (indicator datasets) lacks today's canonical
+  columns; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
   file and renamed, so a bad file leaves the lake exactly as it was.
 
@@ -33,7 +34,7 @@ from ingest.config import Settings
 from ingest.errors import HisError
 from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
 from ingest.progress import log
-from ingest.sources.conform import FileContext, check_unique, empty_canonical
+from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
@@ -116,6 +117,23 @@ def superseded(source: Source, file_id: str, snaps: dict[str, Any]) -> str | Non
     return by if by and by in snaps else None
 
 
+def _lake_is_current(d: Dataset, cfg: Settings) -> bool:
+    """The dataset's Parquet exists and, for an indicator dataset, has today's canonical columns (a lake written
+    before the contract grew is parsed again)."""
+    path = d.lake_path(cfg)
+    if not path.exists():
+        return False
+    return d.kind != "indicator" or pl.read_parquet_schema(path) == CANONICAL_SCHEMA
+
+
+def _widen_to_canonical(path: Path) -> None:
+    """An unavailable source's old lake file in an earlier canonical shape: add the new columns as null (the
+    rows themselves are kept as accepted)."""
+    df = pl.read_parquet(path)
+    df = df.with_columns([pl.lit(None, dtype=t).alias(n) for n, t in CANONICAL if n not in df.columns])
+    _atomic_write_parquet(df.select([pl.col(n).cast(t) for n, t in CANONICAL]), path)
+
+
 def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot]) -> pl.DataFrame:
     """Parse every available file of one dataset and combine them (raises ParseError on a bad file)."""
     parser = FORMATS[source.format]
@@ -174,6 +192,8 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             for d in source.datasets:
                 if d.kind == "indicator" and not d.lake_path(cfg).exists():
                     _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+                elif d.kind == "indicator" and not _lake_is_current(d, cfg):
+                    _widen_to_canonical(d.lake_path(cfg))
             if source.required:
                 errors.append(f"required source {source.id} is unavailable: {reason}")
             log(f"  [{n}/{len(registry_sources)}] {source.id}: UNAVAILABLE ({reason})")
@@ -189,7 +209,7 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 combined = _combined_sha(have)
                 prev = manifest.get(d.id)
                 if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
-                        and d.lake_path(cfg).exists()):
+                        and _lake_is_current(d, cfg)):
                     skipped += 1
                     continue
                 todo.append((d, parse_dataset(registry, source, d, snaps), combined))

@@ -35,8 +35,10 @@ CANONICAL_COLUMNS: list[tuple[str, str]] = [
     ("indicator_id", "VARCHAR"), ("area_code", "VARCHAR"), ("area_name", "VARCHAR"), ("area_type", "VARCHAR"),
     ("period_label", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE"), ("sex", "VARCHAR"),
     ("age", "VARCHAR"), ("category_type", "VARCHAR"), ("category", "VARCHAR"), ("value", "DOUBLE"),
-    ("lower_ci", "DOUBLE"), ("upper_ci", "DOUBLE"), ("count", "DOUBLE"), ("denominator", "DOUBLE"),
-    ("value_note", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
+    ("lower_ci", "DOUBLE"), ("upper_ci", "DOUBLE"), ("lower_ci_99_8", "DOUBLE"), ("upper_ci_99_8", "DOUBLE"),
+    ("count", "DOUBLE"), ("denominator", "DOUBLE"), ("value_note", "VARCHAR"),
+    ("publisher_comparison_england", "VARCHAR"), ("publisher_comparison_london", "VARCHAR"),
+    ("publisher_trend", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
 ]
 INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
 # The area types of the warehouse geography (seeds/reference/london_areas.csv): borough, sub_region (Inner and
@@ -235,6 +237,13 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
               {"column_A": "value", "column_B": "lower_ci", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
         Check("ci_upper_ge_value", "ExpectColumnPairValuesAToBeGreaterThanB",
               {"column_A": "upper_ci", "column_B": "value", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+        # the 99.8% interval (Fingertips publishes both) contains the 95% one
+        Check("ci_99_8_lower_le_ci_95", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "lower_ci", "column_B": "lower_ci_99_8", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("ci_99_8_upper_ge_ci_95", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "upper_ci_99_8", "column_B": "upper_ci", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
         Check("count_le_denominator", "ExpectColumnPairValuesAToBeGreaterThanB",
               {"column_A": "denominator", "column_B": "count", "or_equal": True,
                "ignore_row_if": "either_value_is_missing"}, severity="warn"),

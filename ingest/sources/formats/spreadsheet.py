@@ -231,7 +231,8 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
     out = pl.concat(parts, how="diagonal")
     default = o.get("period_type")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}
-    out = conform(ctx, out, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes)
+    out = conform(ctx, out, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes,
+                  indicator_options={i.id: i.options for i in dataset.indicator_specs})
     if o.get("duplicate_periods") == "keep_first":
         key = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
         out = out.unique(subset=key, keep="first", maintain_order=True)

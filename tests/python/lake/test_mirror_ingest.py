@@ -15,7 +15,7 @@ from .conftest import lake_frame
 EXPECTED_ROWS = {
     ("fingertips_ncmp_obesity", "ncmp_obesity_reception"): 374,   # 33 boroughs x 11 years + England x 11
     ("fingertips_ncmp_obesity", "ncmp_obesity_year6"): 374,
-    ("fingertips_lifestyle", "adult_smoking"): 476,               # 462 London + 14 England
+    ("fingertips_lifestyle", "adult_smoking"): 442,               # 462 London + 14 England, less 2019 (33 + 1)
     ("fingertips_lifestyle", "active_adults"): 340,
     ("fingertips_lifestyle", "inactive_adults"): 340,
     ("fingertips_lifestyle", "active_children"): 271,
@@ -29,12 +29,13 @@ EXPECTED_ROWS = {
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
     # 37 areas (33 boroughs, Inner/Outer London, London, England) x 9 sheets (All, sex, working pattern), 2022
     ("ons_ashe_living_wage", "living_wage_jobs_below"): 333,
+    ("fingertips_tobacco_profiles_london_2019", "tobacco_profiles_london_2019"): 245,  # 7 indicators x 35 areas
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("10 sources, 15 datasets written, 0 unchanged, "
+    assert summary == ("11 sources, 16 datasets written, 0 unchanged, "
                        "1 unavailable (fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}

@@ -16,11 +16,11 @@ from .helpers import lake_fingerprint
 def test_second_run_parses_nothing(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     first = stage.run(cfg)
-    assert "15 datasets written, 0 unchanged" in first
+    assert "16 datasets written, 0 unchanged" in first
     before = lake_fingerprint(cfg.lake_dir)
     manifest_rows = (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n")
     second = stage.run(cfg)
-    assert second == "10 sources, 0 datasets written, 15 unchanged, 1 unavailable (fingertips_api)"
+    assert second == "11 sources, 0 datasets written, 16 unchanged, 1 unavailable (fingertips_api)"
     assert lake_fingerprint(cfg.lake_dir) == before
     assert (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == manifest_rows
 
@@ -46,3 +46,18 @@ def test_unknown_source_filter(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     with pytest.raises(HisError, match="unknown source 'nope'.*known sources: .*fingertips_ncmp_obesity"):
         stage.run(cfg, sources=["nope"])
+
+
+def test_lake_in_an_older_canonical_shape_is_parsed_again(tmp_path, mirror_dir):
+    """A lake written before the contract grew (no 99.8% limits, no publisher judgements) is not "unchanged"."""
+    import polars as pl
+
+    from ingest.sources.conform import CANONICAL
+
+    cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
+    stage.run(cfg, sources=["fingertips_ncmp_obesity"])
+    path = cfg.lake_dir / "fingertips_ncmp_obesity" / "ncmp_obesity_year6.parquet"
+    pl.read_parquet(path).drop("publisher_trend").write_parquet(path)
+    again = stage.run(cfg, sources=["fingertips_ncmp_obesity"])
+    assert again.startswith("1 sources, 1 datasets written, 1 unchanged")
+    assert list(pl.read_parquet_schema(path)) == [n for n, _ in CANONICAL]
