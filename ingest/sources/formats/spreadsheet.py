@@ -24,7 +24,12 @@ whose value cell is empty (a sheet that has no estimate for an area), while a su
 
 Reference datasets: ``columns`` (output -> ref), ``types`` (output -> string|float|int), ``title_case``
 (columns whose ALL-CAPS values become Title Case, e.g. ONS "LONDON"), ``unpivot`` ({pattern: regex with one
-group over header names, name: column for the group, value: column for the cell, name_type, value_type}).
+group over header names, name: column for the group, value: column for the cell, name_type, value_type}),
+``pivot`` (a long/tidy table made wide: {column: ref of the column whose values name the output columns,
+names: {value in that column: output prefix}, values: {output suffix: ref}, types: {suffix: type}}; each
+key of ``columns`` (e.g. area_code, area_name) gets one row with a ``<prefix>_<suffix>`` column per pair.
+Every value of that column must be listed in ``names`` and present, and every key row must carry each of them
+exactly once, else an error names the value or key).
 """
 
 from __future__ import annotations
@@ -251,9 +256,14 @@ def _reference(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:
         if not value_cols:
             raise ctx.fail(f"no columns match {unpivot['pattern']!r}; the table has {df.columns}")
         exprs += [pl.col(c) for c in value_cols]
+    pivot = o.get("pivot")
+    if pivot:
+        exprs += _pivot_inputs(ctx, df, pivot)
     out = df.select(exprs)
     first = next(iter(columns))
     out = out.filter(pl.col(first).is_not_null() & (pl.col(first) != ""))
+    if pivot:
+        out = _pivot(ctx, out, list(columns), pivot)
     if unpivot:
         out = out.unpivot(index=list(columns), on=value_cols, variable_name=unpivot["name"],
                           value_name=unpivot["value"])
@@ -269,3 +279,62 @@ def _reference(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:
             continue
         out = to_number(ctx, out, c, c).with_columns(pl.col(c).cast(TYPES[t]))
     return out
+
+
+def _pivot_inputs(ctx: FileContext, df: pl.DataFrame, pivot: dict[str, Any]) -> list[pl.Expr]:
+    """The name column and the value columns of a ``pivot`` option, under private names."""
+    for field in ("column", "names", "values"):
+        if not pivot.get(field):
+            raise ctx.fail(f"registry option 'pivot' needs {field!r} (column: ref, names: {{value: prefix}}, "
+                           "values: {suffix: ref})")
+    exprs = [pl.col(_col(ctx, df, pivot["column"])).cast(pl.String).str.strip_chars().alias("__on")]
+    exprs += [pl.col(_col(ctx, df, ref)).cast(pl.String).alias(f"__value:{suffix}")
+              for suffix, ref in pivot["values"].items()]
+    return exprs
+
+
+def _pivot(ctx: FileContext, out: pl.DataFrame, index: list[str], pivot: dict[str, Any]) -> pl.DataFrame:
+    """Long rows (key columns, ``__on``, ``__value:<suffix>``) to one row per key with a typed
+    ``<prefix>_<suffix>`` column per (name, value) pair."""
+    names: dict[str, str] = {str(k).strip(): v for k, v in pivot["names"].items()}
+    on_ref = pivot["column"]
+    found = set(out.get_column("__on").drop_nulls().to_list())
+    unknown = sorted(found - set(names))
+    if unknown:
+        raise ctx.fail(f"column {on_ref!r} has value(s) the registry's pivot names do not list: "
+                       f"{', '.join(repr(u) for u in unknown)} (a new or renamed index/domain?)")
+    absent = [n for n in names if n not in found]
+    if absent:
+        raise ctx.fail(f"column {on_ref!r} lacks value(s) {', '.join(repr(a) for a in absent)} "
+                       "(renamed or dropped by the publisher?)")
+    key = index[0]
+    counts = out.group_by(key, "__on").len()
+    repeated = counts.filter(pl.col("len") > 1)
+    if repeated.height:
+        r = repeated.row(0, named=True)
+        raise ctx.fail(f"{repeated.height} ({key}, {on_ref}) pair(s) occur more than once, "
+                       f"e.g. {r[key]!r} / {r['__on']!r}")
+    short = counts.group_by(key).len().filter(pl.col("len") < len(names))
+    if short.height:
+        k = short.get_column(key)[0]
+        have = set(counts.filter(pl.col(key) == k).get_column("__on").to_list())
+        raise ctx.fail(f"{short.height} {key} value(s) lack rows for some {on_ref!r} values, e.g. {k!r} has "
+                       f"no {', '.join(repr(n) for n in names if n not in have)}")
+    suffixes = list(pivot["values"])
+    wide = out.select(index).unique(subset=[key], keep="first", maintain_order=True)
+    if wide.height != out.select(index).unique().height:
+        raise ctx.fail(f"the columns {index} are not constant for each {key} across the {on_ref!r} rows")
+    for label, prefix in names.items():
+        part = out.filter(pl.col("__on") == label).select(
+            key, *[pl.col(f"__value:{s}").alias(f"{prefix}_{s}") for s in suffixes])
+        wide = wide.join(part, on=key, how="left", maintain_order="left")
+    types = pivot.get("types") or {}
+    for suffix, t in types.items():
+        if suffix not in suffixes:
+            raise ctx.fail(f"registry option pivot.types names {suffix!r}, which is not in pivot.values")
+        if t == "string":
+            continue
+        for prefix in names.values():
+            c = f"{prefix}_{suffix}"
+            wide = to_number(ctx, wide, c, c).with_columns(pl.col(c).cast(TYPES[t]))
+    return wide

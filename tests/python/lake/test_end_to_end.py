@@ -25,7 +25,7 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(mirror
         assert n_ind == 19
         areas = con.execute("select area_type, count(*) from dim_area group by 1 order by 1").fetchall()
         assert areas == [("borough", 33), ("country", 1), ("region", 1), ("sub_region", 2)]
-        fifths = con.execute("select deprivation_fifth, count(*) from dim_area where is_london_borough "
+        fifths = con.execute("select imd2025_fifth, count(*) from dim_area where is_london_borough "
                              "group by 1 order by 1").fetchall()
         assert fifths == [(1, 7), (2, 7), (3, 7), (4, 6), (5, 6)]
         # suppressed values stay null in the mart, never zero

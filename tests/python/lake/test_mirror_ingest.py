@@ -25,6 +25,7 @@ EXPECTED_ROWS = {
     ("ons_sdg_air_pollution_mortality", "pm25_mortality_fraction"): 560,  # 462 boroughs + 14 London + 84 England
     ("gla_london_air_quality", "london_air_quality_monthly"): 556,        # 139 months x 4 series
     ("mhclg_imd2019", "imd2019_lad"): 317,
+    ("mhclg_imd2025", "imd2025_lad"): 296,                                 # 2,960 long rows pivoted: 296 districts
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
     # 37 areas (33 boroughs, Inner/Outer London, London, England) x 9 sheets (All, sex, working pattern), 2022
@@ -35,7 +36,7 @@ EXPECTED_ROWS = {
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("11 sources, 16 datasets written, 0 unchanged, "
+    assert summary == ("12 sources, 17 datasets written, 0 unchanged, "
                        "1 unavailable (fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}

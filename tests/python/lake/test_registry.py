@@ -16,8 +16,8 @@ def test_registry_loads_every_mirrored_source():
     reg = load_registry()
     ids = {s.id for s in reg.sources}
     assert {"fingertips_ncmp_obesity", "fingertips_lifestyle", "fingertips_life_expectancy",
-            "ons_sdg_air_pollution_mortality", "gla_london_air_quality", "mhclg_imd2019", "ons_mid_year_population",
-            "ons_london_boroughs_boundaries", "ons_ashe_living_wage", "fingertips_api"} <= ids
+            "ons_sdg_air_pollution_mortality", "gla_london_air_quality", "mhclg_imd2019", "mhclg_imd2025",
+            "ons_mid_year_population", "ons_london_boroughs_boundaries", "ons_ashe_living_wage", "fingertips_api"} <= ids
     for s in reg.sources:
         assert s.licence and s.publisher and s.homepage.startswith("https://")
         for f in s.files:

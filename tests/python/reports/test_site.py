@@ -52,7 +52,7 @@ def marts(built_site: Settings):
 @pytest.fixture(scope="session")
 def chosen_borough(marts) -> str:
     return marts.execute(
-        "select min(area_code) from dim_area where is_london_borough and deprivation_fifth = 1"
+        "select min(area_code) from dim_area where is_london_borough and imd2025_fifth = 1"
     ).fetchone()[0]
 
 
@@ -188,11 +188,11 @@ def test_indicator_page_shows_latest_borough_values(marts, page_loads):
 
 def test_borough_page_shows_deprivation_fifth_and_values(marts, page_loads, chosen_borough):
     name, fifth = marts.execute(
-        "select area_name, deprivation_fifth from dim_area where area_code = ?", [chosen_borough]
+        "select area_name, imd2025_fifth from dim_area where area_code = ?", [chosen_borough]
     ).fetchone()
     text = _text(page_loads, f"/boroughs/{chosen_borough}/")
     assert name in text
-    assert re.search(rf"1 = most deprived, IMD 2019\)\s*{fifth}\b", text)
+    assert re.search(rf"1 = most deprived, IMD 2025\)\s*{fifth}\b", text)
     value, period = marts.execute(
         """
         select arg_max(value, period_end), arg_max(period_label, period_end) from fct_borough_indicator
