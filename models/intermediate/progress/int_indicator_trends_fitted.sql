@@ -144,4 +144,4 @@ select
     {{ trend_direction('tested.n_points', 'tested.slope_per_year', 'tested.is_significant') }} as trend_direction,
     {{ trend_assessment(trend_direction('tested.n_points', 'tested.slope_per_year', 'tested.is_significant'), 'i.polarity') }} as trend_assessment
 from tested
-left join {{ ref('dim_indicator') }} as i on tested.indicator_id = i.indicator_id
+left join {{ ref('indicator_catalogue') }} as i on tested.indicator_id = i.indicator_id

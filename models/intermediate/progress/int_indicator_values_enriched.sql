@@ -1,9 +1,10 @@
--- Every indicator value for the warehouse's geography (the areas of dim_area: the 33 boroughs, London and England),
+-- Every indicator value for the warehouse's geography (the areas of int_areas_ranked, as in dim_area: the 33
+-- boroughs, Inner and Outer London, London and England),
 -- plus London region rows derived from the boroughs where the publisher gives none,
 -- with Wilson 95% intervals filled in where a count and denominator exist without a published CI.
 -- London derivation (README "Methods"): proportions with counts for every contributing borough use
 -- sum(count) / sum(denominator); other proportions and means use the population-weighted mean of borough values
--- (weights: dim_area.population); rates, counts and indicators listed in var london_not_derivable are not derived.
+-- (weights: int_areas_ranked.population); rates, counts and indicators listed in var london_not_derivable are not derived.
 -- A derived row needs at least var london_derivation_min_boroughs boroughs with a value.
 -- Rows for other areas (a national source's other local authorities and regions) stay in fct_indicator_value for
 -- analysts; no progress mart reads them, so they are not carried through the progress layer (at national scale
@@ -12,16 +13,16 @@
 {%- set not_derivable = var('london_not_derivable', ['sii_life_expectancy']) %}
 
 with values_published as (
-    select * from {{ ref('fct_indicator_value') }}
-    where area_code in (select area_code from {{ ref('dim_area') }})
+    select * from {{ ref('int_indicator_values_unioned') }}
+    where area_code in (select area_code from {{ ref('int_areas_ranked') }})
 ),
 
 catalogue as (
-    select indicator_id, unit, value_type from {{ ref('dim_indicator') }}
+    select indicator_id, unit, value_type from {{ ref('indicator_catalogue') }}
 ),
 
 boroughs as (
-    select area_code, population from {{ ref('dim_area') }} where is_london_borough
+    select area_code, population from {{ ref('int_areas_ranked') }} where is_london_borough
 ),
 
 borough_values as (

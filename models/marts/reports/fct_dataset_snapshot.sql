@@ -2,25 +2,16 @@
 -- official URL, how many bytes, whether from the network, the mirror or the cache) and how many rows it has.
 with lake as (
     select
-        cast(dataset_id as {{ dbt.type_string() }}) as dataset_id,
-        cast(source_id as {{ dbt.type_string() }}) as source_id,
-        cast({{ adapter.quote('rows') }} as bigint) as row_count,
-        cast(snapshot_sha256 as {{ dbt.type_string() }}) as snapshot_sha256,
-        cast(parsed_at as timestamp) as parsed_at,
+        dataset_id, source_id, row_count, snapshot_sha256, parsed_at,
         row_number() over (partition by dataset_id order by parsed_at desc) as recency
-    from {{ source('pipeline_records', 'lake_manifest') }}
+    from {{ ref('stg_pipeline_records__lake_manifest') }}
 ),
 
 raw as (
     select
-        cast(sha256 as {{ dbt.type_string() }}) as sha256,
-        cast(source_id as {{ dbt.type_string() }}) as source_id,
-        cast(url as {{ dbt.type_string() }}) as url,
-        cast(retrieved_at as timestamp) as retrieved_at,
-        cast(bytes as bigint) as bytes,
-        cast(origin as {{ dbt.type_string() }}) as origin,
+        sha256, source_id, url, retrieved_at, bytes, origin,
         row_number() over (partition by sha256 order by retrieved_at desc) as recency
-    from {{ source('pipeline_records', 'raw_manifest') }}
+    from {{ ref('stg_pipeline_records__raw_manifest') }}
 )
 
 select

@@ -2,12 +2,9 @@
 -- (for example: offline with no mirror copy). The reports list unavailable sources from here.
 with status as (
     select
-        cast(source_id as {{ dbt.type_string() }}) as source_id,
-        cast(status as {{ dbt.type_string() }}) as status,
-        cast(reason as {{ dbt.type_string() }}) as reason,
-        cast(checked_at as timestamp) as checked_at,
+        source_id, status, reason, checked_at,
         row_number() over (partition by source_id order by checked_at desc) as recency
-    from {{ source('pipeline_records', 'source_status') }}
+    from {{ ref('stg_pipeline_records__source_status') }}
 )
 
 select source_id, status, reason, checked_at
