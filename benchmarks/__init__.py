@@ -6,5 +6,5 @@
 - :mod:`benchmarks.harness`: wall time and peak memory of one step run in a child process;
 - :mod:`benchmarks.stagerun`: the real CLI in a child process, with the synthetic source wired in on demand.
 
-Synthetic data is used by the benchmarks only; it never reaches a real build (README "Performance").
+Synthetic data is used by the benchmarks only; it never reaches a real build (docs/performance.md).
 """

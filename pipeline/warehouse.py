@@ -120,7 +120,7 @@ def discard_candidate(cfg: Settings) -> None:
 # --- "nothing changed": the inputs a warehouse was built from ----------------------------------------------
 # dbt reads the project files and the lake; the quality results are read through views at query time. When
 # none of them changed since the published warehouse was built, `dbt build` would rebuild the same tables, so
-# the stage skips it (README "Performance").
+# the stage skips it (docs/performance.md).
 # ingest/sources and ingest/registry (the conform code and the registry) are in: the same raw snapshot conformed by changed code gives
 # different rows under the same snapshot sha256, which fct_indicator_value's incremental update keys on.
 PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "analyses", "dbt_project.yml", "profiles.yml",

@@ -5,7 +5,7 @@
       3. weighted least squares of the value on x_i with the population as weight; the SII is the slope, i.e. the
          modelled difference between the least deprived (x = 1) and most deprived (x = 0) ends of the distribution
          (PHE's sign convention: positive when the value rises as deprivation falls).
-    95% interval (analytic, not PHE's simulation; documented in README "Methods"):
+    95% interval (analytic, not PHE's simulation; documented in docs/methods.md):
       when every unit has a standard error se (e.g. from its published CI: (upper - lower) / (2 * 1.96)), the slope
       is linear in the values, so var(SII) = sum w_i^2 (x_i - xbar)^2 se_i^2 / Sxx^2 and the CI is SII -/+ z * se
       (ci_method 'sampling_se', the quantity PHE's simulation estimates by Monte Carlo);

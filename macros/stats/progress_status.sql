@@ -1,4 +1,4 @@
-{#- Status of a commitment target against a linked indicator, and the rule that produced it (README "Methods").
+{#- Status of a commitment target against a linked indicator, and the rule that produced it (docs/methods.md).
     Evaluated in this order over fct_commitment_progress's computed columns:
       1 no_numeric_target  the target has no number;
       2 not_enough_data    no indicator linked; or no London values for it; or it does not measure the target's metric

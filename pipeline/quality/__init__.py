@@ -1,6 +1,6 @@
 """Quality gates: Great Expectations suites on the lake (gate 1) and on the marts (gate 2).
 
-Design (measured, see README "Quality gate"):
+Design (measured, see docs/quality-gate.md):
 
 - GE 1.x runs its **SQL execution engine on DuckDB**: every check is compiled by GE to SQL and
   executed inside DuckDB (lake Parquet read with ``read_parquet`` from an in-memory database; the

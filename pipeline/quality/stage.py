@@ -123,7 +123,7 @@ def passed_before(history: list[dict[str, Any]], gate: str, dataset: str, snapsh
                   checks: list[Check]) -> str | None:
     """The run id of the latest run of ``gate`` on this very snapshot of ``dataset`` when it ran exactly these
     checks (names, severities, arguments) and no ``error`` check failed; else None. Such a dataset needs no
-    re-check: same bytes, same suite (README "Performance": an unchanged rebuild checks nothing again)."""
+    re-check: same bytes, same suite (docs/performance.md: an unchanged rebuild checks nothing again)."""
     runs = [r for r in history if r["gate"] == gate and r["dataset"] == dataset]
     if not runs:
         return None

@@ -1,4 +1,4 @@
-"""dbt layers flow one way (README "Layout"): staging reads sources (and seeds), intermediate reads staging,
+"""dbt layers flow one way (DESIGN.md section 2): staging reads sources (and seeds), intermediate reads staging,
 intermediate and seeds, marts read intermediate, staging, other marts and seeds. No intermediate model reads a
 mart; no mart or intermediate model reads a raw source. Checked statically on every model's SQL, so a
 violation fails the fast tier."""

@@ -1,4 +1,4 @@
--- The recent trend of every series (indicator x area x breakdown) over its last five points (README "Methods"):
+-- The recent trend of every series (indicator x area x breakdown) over its last five points (docs/methods.md):
 --   chi_squared_trend   proportions whose five points all have a count and denominator (Armitage's test for trend);
 --   weighted_linear_fit values whose five points all have a 95% CI (weights 1 / se^2, se = CI width / (2 * 1.96),
 --                       slope z-test with the known variances);

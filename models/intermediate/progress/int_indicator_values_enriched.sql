@@ -2,13 +2,13 @@
 -- boroughs, Inner and Outer London, London and England),
 -- plus London region rows derived from the boroughs where the publisher gives none,
 -- with Wilson 95% intervals filled in where a count and denominator exist without a published CI.
--- London derivation (README "Methods"): proportions with counts for every contributing borough use
+-- London derivation (docs/methods.md): proportions with counts for every contributing borough use
 -- sum(count) / sum(denominator); other proportions and means use the population-weighted mean of borough values
 -- (weights: int_areas_ranked.population); rates, counts and indicators listed in var london_not_derivable are not derived.
 -- A derived row needs at least var london_derivation_min_boroughs boroughs with a value.
 -- Rows for other areas (a national source's other local authorities and regions) stay in fct_indicator_value for
 -- analysts; no progress mart reads them, so they are not carried through the progress layer (at national scale
--- they are ~90% of the rows; README "Performance").
+-- they are ~90% of the rows; docs/performance.md).
 {%- set min_boroughs = var('london_derivation_min_boroughs', 30) %}
 {%- set not_derivable = var('london_not_derivable', ['sii_life_expectancy']) %}
 

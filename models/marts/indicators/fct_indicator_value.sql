@@ -2,7 +2,7 @@
   Incremental on DuckDB, by source: a build rewrites only the rows of sources whose lake snapshots changed
   (added, replaced or gone) or whose lake files `his dbt` saw change, so a monthly update of one source does
   not rewrite every other source's rows
-  (README "Performance"). delete+insert with unique_key source_id replaces all rows of each changed source;
+  (docs/performance.md). delete+insert with unique_key source_id replaces all rows of each changed source;
   the post-hook drops the rows of a source that no longer has any. `his dbt` passes --full-refresh whenever a
   project file (model, macro, seed...) changed since the warehouse was built, so the model's logic never
   differs between old and new rows. On Spark this is a plain table: dbt-spark's incremental strategies need

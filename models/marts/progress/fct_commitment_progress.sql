@@ -1,7 +1,7 @@
 -- One row per commitment target and linked indicator (or one row with no indicator when none is linked):
 -- baseline (London value nearest the plan start), latest value, the target, the straight trajectory from baseline
 -- to target, the value projected at the target year from the recent trend, and a status with the rule that
--- produced it (README "Methods", status rules). Indicators linked directly to the commitment are used; when a
+-- produced it (docs/methods.md, status rules). Indicators linked directly to the commitment are used; when a
 -- commitment has none, those of its objective. Values are London's (publisher's or derived from boroughs), for
 -- the indicator's headline breakdown (persons, no category, the longest such series), on a yearly footing
 -- (int_indicator_values_annualised). Only curated pairs in target_indicator_measure count as measuring a target.

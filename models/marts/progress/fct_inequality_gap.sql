@@ -4,7 +4,7 @@
 -- borough values in the most deprived fifth (dim_area.imd<edition>_fifth = 1) and the least deprived fifth (5);
 -- gap = most - least, ratio = most / least. The slope index of inequality ranks boroughs by the same edition's
 -- IMD rank of average score (most deprived first), weights them by population and gives the modelled least-
--- minus most-deprived difference with a 95% CI (README "Methods").
+-- minus most-deprived difference with a 95% CI (docs/methods.md).
 -- Coverage rule: gap, ratio and SII are given only when at least var inequality_min_boroughs (default 25 of 33)
 -- boroughs have a value and each end fifth has at least var inequality_min_per_fifth (default 2), so a year with a
 -- handful of published boroughs (e.g. NCMP 2020/21) does not produce a spurious gap.
