@@ -1,15 +1,23 @@
-"""Tables in spreadsheets (xlsx/xls via calamine/fastexcel) or CSV, optionally inside a zip.
+"""Tables in spreadsheets (xlsx/xls/ods via calamine/fastexcel) or CSV, optionally inside a zip.
 
 Reading options (dataset ``options``, overridden per file by the file's ``options``):
 ``zip_member`` (glob of the member to read), ``sheet``, ``header_row`` (0-based) or
 ``header_starts_with`` (the first row whose first cell equals this text), ``header_rows: 2`` (a group row
 above the header row; names become "group:name", the group carried right across merged cells).
 Column references are header names (compared with surrounding spaces stripped) or 0-based positions.
+A workbook's bytes must be the kind its extension declares (ods, xlsx/xlsm, xlsb or xls): an xlsx saved
+under an .ods name (or the reverse) is an error, not silently read.
 
 Indicator datasets: ``area_code``/``area_name``/``period`` each ``{column: ref}`` or ``{value: text}``,
 ``period_type``; per indicator ``value`` (ref), optional ``count``/``denominator``/``lower_ci``/``upper_ci``
-(refs), ``count_multiplier``, ``sex``/``age`` constants. ``duplicate_periods: keep_first`` drops later rows
-that repeat an (area, period) (default: an error).
+(refs), ``count_multiplier``, ``sex``/``age`` constants, ``where`` ({column ref: text or list of texts}: only
+the rows whose cells equal one of them, e.g. one frequency of a table that stacks several; an error when no
+row matches). ``duplicate_periods: keep_first`` drops later rows that repeat an (area, period) (default: an
+error). ``unpivot`` ({pattern, name, value}) turns a table with one column per period into long rows first:
+the headers matching ``pattern`` (a regex with one group) become column ``name`` (the group's text) and
+their cells column ``value``; ``period``/``value`` then refer to those columns. ``null_tokens`` (list) adds
+publisher markers that mean "no value" to the shared suppression tokens (e.g. DfT's ``[note 6]``, ``[x]``,
+``[c]``, ``[low]``): such cells become null with the token kept in ``value_note``.
 
 Reference datasets: ``columns`` (output -> ref), ``types`` (output -> string|float|int), ``title_case``
 (columns whose ALL-CAPS values become Title Case, e.g. ONS "LONDON"), ``unpivot`` ({pattern: regex with one
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from typing import Any
 
 import polars as pl
@@ -27,6 +36,29 @@ import polars as pl
 from ingest.sources.conform import FileContext, conform, read_bytes, read_text, to_number
 
 TYPES = {"string": pl.String, "float": pl.Float64, "int": pl.Int64}
+# Declared extension -> the workbook kind its bytes must be (see workbook_kind).
+WORKBOOK_KINDS = {"ods": "ods", "xlsx": "xlsx", "xlsm": "xlsx", "xlsb": "xlsb", "xls": "xls"}
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def workbook_kind(data: bytes) -> str | None:
+    """What a workbook's bytes are: "ods", "xlsx", "xlsb", "xls" (OLE2), or None when not recognised."""
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if data[:4] != b"PK\x03\x04":
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
+                return "ods"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+    except zipfile.BadZipFile:
+        return None
+    return None
 
 
 def _read_grid(ctx: FileContext) -> pl.DataFrame:
@@ -43,6 +75,11 @@ def _read_grid(ctx: FileContext) -> pl.DataFrame:
     import fastexcel
 
     data = read_bytes(ctx)
+    found = workbook_kind(data)
+    declared = WORKBOOK_KINDS.get(ext)
+    if declared and found and found != declared:
+        raise ctx.fail(f"the file is declared .{ext} but its bytes are an {found} workbook "
+                       f"(wrong file, or a re-saved copy: register it with ext {found})")
     sheet = ctx.options.get("sheet", 0)
     try:
         reader = fastexcel.read_excel(data)
@@ -113,11 +150,54 @@ def _field(ctx: FileContext, df: pl.DataFrame, spec: Any, what: str) -> pl.Expr:
     raise ctx.fail(f"registry option {what!r} must be {{column: ...}} or {{value: ...}}, got {spec!r}")
 
 
+def _unpivot_table(ctx: FileContext, df: pl.DataFrame, spec: dict[str, Any]) -> pl.DataFrame:
+    """Columns whose header matches ``spec['pattern']`` -> long rows: ``spec['name']`` (the pattern's group)
+    and ``spec['value']`` (the cell, still text); every other column is kept on each row."""
+    for key in ("pattern", "name", "value"):
+        if not spec.get(key):
+            raise ctx.fail(f"registry option 'unpivot' needs {key!r}, got {spec!r}")
+    pattern = re.compile(spec["pattern"])
+    if pattern.groups != 1:
+        raise ctx.fail(f"unpivot pattern {spec['pattern']!r} must have exactly one group")
+    on = [c for c in df.columns if pattern.fullmatch(c.strip())]
+    if not on:
+        raise ctx.fail(f"no columns match the unpivot pattern {spec['pattern']!r}; the table has {df.columns}")
+    clash = [n for n in (spec["name"], spec["value"]) if n in df.columns]
+    if clash:
+        raise ctx.fail(f"unpivot would overwrite existing column(s) {clash}; choose other names")
+    index = [c for c in df.columns if c not in on]
+    out = df.with_columns([pl.col(c).cast(pl.String) for c in on]).unpivot(
+        index=index, on=on, variable_name=spec["name"], value_name=spec["value"])
+    return out.with_columns(pl.col(spec["name"]).str.strip_chars().str.extract(spec["pattern"], 1))
+
+
+def _where(ctx: FileContext, df: pl.DataFrame, where: Any, indicator_id: str) -> pl.DataFrame:
+    """Rows whose cells equal the given text(s) (compared with surrounding spaces stripped)."""
+    if not where:
+        return df
+    if not isinstance(where, dict):
+        raise ctx.fail(f"indicator {indicator_id}: 'where' must map column -> text(s), got {where!r}")
+    for ref, wanted in where.items():
+        col = _col(ctx, df, ref)
+        values = [str(v).strip() for v in (wanted if isinstance(wanted, list) else [wanted])]
+        cells = pl.col(col).cast(pl.String).str.strip_chars()
+        kept = df.filter(cells.is_in(values))
+        if kept.height == 0:
+            seen = sorted(v for v in df.get_column(col).cast(pl.String).str.strip_chars().unique().to_list() if v)
+            raise ctx.fail(f"indicator {indicator_id}: no row has {col!r} equal to {values}; "
+                           f"the column holds {seen[:12]} (renamed category, or wrong sheet?)")
+        df = kept
+    return df
+
+
 def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.DataFrame:
     df = read_table(ctx)
     if dataset.kind == "reference":
         return _reference(ctx, df)
     o = ctx.options
+    if o.get("unpivot"):
+        df = _unpivot_table(ctx, df, o["unpivot"])
+    null_tokens = [str(t) for t in o.get("null_tokens") or []]
     base = df.with_columns(
         _field(ctx, df, o.get("area_code"), "area_code").alias("area_code"),
         (_field(ctx, df, o["area_name"], "area_name") if o.get("area_name") else pl.lit(None, pl.String))
@@ -129,13 +209,14 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
         so = spec.options
         if "value" not in so:
             raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
-        part = base.with_columns(pl.lit(spec.id).alias("indicator_id"),
+        part = _where(ctx, base, so.get("where"), spec.id).with_columns(pl.lit(spec.id).alias("indicator_id"),
                                  pl.lit(so.get("sex", o.get("sex"))).cast(pl.String).alias("sex"),
                                  pl.lit(so.get("age", o.get("age"))).cast(pl.String).alias("age"))
-        part = to_number(ctx, part, _col(ctx, df, so["value"]), "value", note_out="value_note")
+        part = to_number(ctx, part, _col(ctx, df, so["value"]), "value", note_out="value_note",
+                         extra_tokens=null_tokens)
         for measure in ("count", "denominator", "lower_ci", "upper_ci"):
             if so.get(measure) is not None:
-                part = to_number(ctx, part, _col(ctx, df, so[measure]), measure)
+                part = to_number(ctx, part, _col(ctx, df, so[measure]), measure, extra_tokens=null_tokens)
         if so.get("count_multiplier") and "count" in part.columns:
             part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
         keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "value", "value_note"]
