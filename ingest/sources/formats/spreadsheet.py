@@ -89,9 +89,28 @@ def _read_grid(ctx: FileContext) -> pl.DataFrame:
         raise ctx.fail(f"no sheet {sheet!r}; the workbook has sheets {reader.sheet_names}")
     try:
         grid = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+        numbers = reader.load_sheet(sheet, header_row=None, dtypes="float").to_polars()
     except Exception as exc:
         raise ctx.fail(f"sheet {sheet!r} cannot be read: {exc}") from exc
-    return grid
+    return _full_precision(grid, numbers)
+
+
+def _full_precision(grid: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
+    """calamine's text of a number cell keeps only 10 significant digits (1.7988196992186001 -> "1.798819699"):
+    where the same cell read as a number differs from its text only by that rounding, keep the stored double
+    (its shortest exact text). Text cells, and numbers whose text is already exact, are left as they are."""
+    if grid.shape != numbers.shape:
+        return grid
+    out = []
+    for c, n in zip(grid.columns, numbers.columns):
+        text = pl.col(c)
+        num = numbers.get_column(n).alias("__num")
+        parsed = text.str.strip_chars().cast(pl.Float64, strict=False)
+        rounded = (pl.col("__num").is_not_null() & parsed.is_not_null() & (parsed != pl.col("__num"))
+                   & ((parsed - pl.col("__num")).abs() <= 1e-9 * pl.max_horizontal(pl.lit(1.0), pl.col("__num").abs())))
+        out.append(grid.select(text, num).select(
+            pl.when(rounded).then(pl.col("__num").cast(pl.String)).otherwise(text).alias(c)).to_series())
+    return pl.DataFrame(out)
 
 
 def read_table(ctx: FileContext) -> pl.DataFrame:

@@ -27,13 +27,16 @@ EXPECTED_ROWS = {
     ("mhclg_imd2019", "imd2019_lad"): 317,
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
+    ("dft_cw0302_cycling_by_la", "cycling_travel"): 840,                 # 4 frequencies x 35 areas x 6 years
+    ("dft_cw0302_cycling_by_la", "cycling_leisure"): 840,
+    ("dft_cw0302_cycling_by_la", "cycling_any_purpose"): 840,
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("10 sources, 14 datasets written, 0 unchanged, "
-                       "2 unavailable (fingertips_api, ons_ashe_living_wage)")
+    assert summary == ("12 sources, 17 datasets written, 0 unchanged, "
+                       "3 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api, ons_ashe_living_wage)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
     for (source_id, dataset_id), n in EXPECTED_ROWS.items():
@@ -53,7 +56,7 @@ def test_rows_per_dataset(ingested, key):
     assert lake_frame(cfg, *key).height == EXPECTED_ROWS[key]
 
 
-@pytest.mark.parametrize("key", [k for k in EXPECTED_ROWS if k[0].startswith(("fingertips", "ons_sdg"))])
+@pytest.mark.parametrize("key", [k for k in EXPECTED_ROWS if k[0].startswith(("fingertips", "ons_sdg", "dft"))])
 def test_indicator_datasets_have_canonical_columns_and_all_33_boroughs(ingested, key):
     cfg, _ = ingested
     df = lake_frame(cfg, *key)

@@ -16,11 +16,12 @@ from .helpers import lake_fingerprint
 def test_second_run_parses_nothing(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     first = stage.run(cfg, {})
-    assert "14 datasets written, 0 unchanged" in first
+    assert "17 datasets written, 0 unchanged" in first
     before = lake_fingerprint(cfg.lake_dir)
     manifest_rows = (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n")
     second = stage.run(cfg, {})
-    assert second == "10 sources, 0 datasets written, 14 unchanged, 2 unavailable (fingertips_api, ons_ashe_living_wage)"
+    assert second == ("12 sources, 0 datasets written, 17 unchanged, "
+                      "3 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api, ons_ashe_living_wage)")
     assert lake_fingerprint(cfg.lake_dir) == before
     assert (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == manifest_rows
 
@@ -44,5 +45,5 @@ def test_required_source_unavailable_fails_the_stage(tmp_path):
 
 def test_unknown_source_filter(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    with pytest.raises(HisError, match="unknown source 'nope'.*known sources: fingertips_ncmp_obesity"):
+    with pytest.raises(HisError, match="unknown source 'nope'.*known sources: .*fingertips_ncmp_obesity"):
         stage.run(cfg, {"source": ["nope"]})
