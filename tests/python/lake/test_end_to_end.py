@@ -25,10 +25,10 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(tmp_pa
     try:
         got = dict(con.execute("select indicator_id, count(*) from fct_indicator_value group by 1").fetchall())
         assert got == expected
-        assert sum(got.values()) == 4923   # 11 mirrored indicator datasets (see test_mirror_ingest)
+        assert sum(got.values()) == 7443   # 14 mirrored indicator datasets (see test_mirror_ingest)
         assert "living_wage_jobs_below" not in got                     # unavailable offline: no rows, no error
         n_ind = con.execute("select count(*) from dim_indicator").fetchone()[0]
-        assert n_ind == 19
+        assert n_ind == 35
         areas = con.execute("select area_type, count(*) from dim_area group by 1 order by 1").fetchall()
         assert areas == [("borough", 33), ("country", 1), ("region", 1)]
         fifths = con.execute("select deprivation_fifth, count(*) from dim_area where is_london_borough "
