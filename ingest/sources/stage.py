@@ -4,13 +4,21 @@
   recorded "unavailable" with the reason; the build goes on unless the source is ``required``. An
   unavailable indicator dataset that was never ingested gets an empty file with the canonical columns,
   so dbt's sources resolve and the marts simply have no rows for it.
+- A dataset may be read from several sheets of one file (option ``sheets``: a list of option overlays, e.g.
+  one sheet per sex); the parts are stacked and must not repeat a key.
+- A dataset whose sheet is missing from its workbook (``SheetMissing``) is an error naming the sheet, unless
+  the dataset (or source) says ``sheet_missing: unavailable`` (e.g. the mirror holds a partial copy of a
+  workbook): then that dataset alone is "unavailable", logged on one line naming the sheet, recorded in
+  ``data/lake/dataset_status.csv`` and summarised in the source's status reason; it gets the same empty
+  canonical file when it was never ingested, and the source's other datasets are written as usual.
 - A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
   lake manifest recorded and its Parquet file exists; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
   file and renamed, so a bad file leaves the lake exactly as it was.
 
 Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
-dataset wins) and ``data/lake/source_status.csv`` (one row per source).
+dataset wins), ``data/lake/source_status.csv`` (one row per source) and ``data/lake/dataset_status.csv``
+(one row per dataset: available | unavailable | error, with the reason).
 """
 
 from __future__ import annotations
@@ -32,10 +40,13 @@ from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
 from ingest.pipeline import log
 from ingest.sources.conform import FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
+from ingest.sources.formats.spreadsheet import SheetMissing
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
 MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
 STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
+DATASET_STATUS_COLUMNS = ["dataset_id", "source_id", "status", "reason", "checked_at"]
+SHEET_MISSING = {"error", "unavailable"}
 
 
 def _now() -> str:
@@ -61,12 +72,33 @@ def read_lake_manifest(cfg: Settings) -> dict[str, dict[str, str]]:
     return latest
 
 
+def dataset_status_path(cfg: Settings) -> Path:
+    return cfg.lake_dir / "dataset_status.csv"
+
+
 def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
     path = status_path(cfg)
     if not path.exists():
         return {}
     with path.open(newline="", encoding="utf-8") as fh:
         return {r["source_id"]: r for r in csv.DictReader(fh)}
+
+
+def read_dataset_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """dataset id -> its row in ``dataset_status.csv`` (status available | unavailable | error, reason)."""
+    path = dataset_status_path(cfg)
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["dataset_id"]: r for r in csv.DictReader(fh)}
+
+
+def _sheet_missing_policy(source: Source, dataset: Dataset) -> str:
+    policy = str({**source.options, **dataset.options}.get("sheet_missing", "error"))
+    if policy not in SHEET_MISSING:
+        raise HisError(f"source {source.id}, dataset {dataset.id}: option sheet_missing must be one of "
+                       f"{sorted(SHEET_MISSING)}, got {policy!r}")
+    return policy
 
 
 def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -116,8 +148,13 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
         f = source.file(fid)
         snap = snaps[fid]
         options = {**source.options, **dataset.options, **f.options}
-        ctx = FileContext(source.id, dataset.id, fid, Path(snap.path), f.url, f.mirror_path, snap.sha256, options)
-        frames.append((ctx, parser(ctx, dataset, source, registry)))
+        # Option ``sheets``: the dataset is read from several sheets of the file, each a list entry of options
+        # laid over the others (e.g. {sheet: "1. HLE male", sex: Male}); the parts are stacked.
+        overlays = options.pop("sheets", None) or [{}]
+        for overlay in overlays:
+            ctx = FileContext(source.id, dataset.id, fid, Path(snap.path), f.url, f.mirror_path, snap.sha256,
+                              {**options, **overlay})
+            frames.append((ctx, parser(ctx, dataset, source, registry)))
     df = pl.concat([fr for _, fr in frames], how="vertical_relaxed") if len(frames) > 1 else frames[0][1]
     check_unique(frames[-1][0], df, dataset.key_columns)
     return df
@@ -133,6 +170,11 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
     offline = bool(options.get("offline"))
     manifest = read_lake_manifest(cfg)
     statuses = read_source_status(cfg)
+    dstatuses = read_dataset_status(cfg)
+
+    def dstatus(source: Source, d: Dataset, status: str, reason: str = "") -> None:
+        dstatuses[d.id] = {"dataset_id": d.id, "source_id": source.id, "status": status, "reason": reason,
+                           "checked_at": _now()}
     errors: list[str] = []
     written = unchanged = 0
     unavailable: list[str] = []
@@ -159,6 +201,7 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
                                    "checked_at": _now()}
             unavailable.append(source.id)
             for d in source.datasets:
+                dstatus(source, d, "unavailable", reason)
                 if d.kind == "indicator" and not d.lake_path(cfg).exists():
                     _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
             if source.required:
@@ -167,24 +210,40 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             continue
         config_sha = source.config_sha256()
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
+        absent: list[tuple[Dataset, str]] = []  # datasets whose sheet is missing, reported unavailable
         skipped = 0
         try:
             for d in source.datasets:
                 have = [snaps[fid].sha256 for fid in d.file_ids if fid in snaps]
                 if not have:
+                    absent.append((d, "; ".join(missing[fid] for fid in d.file_ids if fid in missing)))
                     continue
                 combined = _combined_sha(have)
                 prev = manifest.get(d.id)
                 if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
                         and d.lake_path(cfg).exists()):
                     skipped += 1
+                    dstatus(source, d, "available")
                     continue
-                todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                policy = _sheet_missing_policy(source, d)
+                try:
+                    todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                except SheetMissing as exc:
+                    if policy != "unavailable":
+                        raise
+                    absent.append((d, exc.reason))
         except HisError as exc:
             errors.append(str(exc))
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
+            for d in source.datasets:
+                dstatus(source, d, "error", str(exc))
             log(f"  [{n}/{len(sources)}] {source.id}: ERROR {exc}")
             continue
+        for d, why in absent:
+            dstatus(source, d, "unavailable", why)
+            if d.kind == "indicator" and not d.lake_path(cfg).exists():
+                _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+            log(f"  [{n}/{len(sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
         rows = []
         for d, df, combined in todo:
             _atomic_write_parquet(df, d.lake_path(cfg))
@@ -192,15 +251,21 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
                          "path": str(d.lake_path(cfg).relative_to(cfg.lake_dir)), "rows": df.height,
                          "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha})
         _append_manifest(cfg, rows)
+        for d, df, _ in todo:
+            dstatus(source, d, "available")
         written += len(todo)
         unchanged += skipped
         notes = [*(f"missing file: {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values())]
+        if absent:
+            notes.append(f"{len(absent)} of {len(source.datasets)} datasets unavailable: "
+                         + ", ".join(d.id for d, _ in absent) + " (reasons in dataset_status.csv)")
         reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
         log(f"  [{n}/{len(sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
             f"{skipped} unchanged, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
+    _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
     summary = (f"{len(sources)} sources, {written} datasets written, {unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
     if errors:
