@@ -27,12 +27,16 @@ EXPECTED_ROWS = {
     ("mhclg_imd2019", "imd2019_lad"): 317,
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
+    ("gla_his_indicators", "his_healthy_life_expectancy"): 640,        # 32 boroughs x 10 periods x 2 sexes
+    ("gla_his_indicators", "his_excess_weight_year6"): 576,            # 32 boroughs x 18 school years
+    ("gla_his_indicators", "his_pm25_mortality_fraction"): 165,        # 33 boroughs x 5 years
+    ("gla_his_indicators", "his_hiv_late_diagnosis"): 33,              # London x 3 ethnic groups x 11 periods
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("10 sources, 14 datasets written, 0 unchanged, "
+    assert summary == ("11 sources, 18 datasets written, 0 unchanged, "
                        "2 unavailable (fingertips_api, ons_ashe_living_wage)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
