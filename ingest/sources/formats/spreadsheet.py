@@ -1,49 +1,69 @@
-"""Tables in spreadsheets (xlsx/xls via calamine/fastexcel) or CSV, optionally inside a zip.
+"""Tables in spreadsheets (xlsx/xls/ods via calamine/fastexcel) or CSV, optionally inside a zip.
 
 Reading options (dataset ``options``, overridden per file by the file's ``options``):
-``zip_member`` (glob of the member to read), ``sheet`` (name or 0-based position) or ``sheet_starts_with``
-(the one sheet whose name starts with this text, e.g. a publisher's sheet number "10. " when the title after
-it varies between editions), ``header_row`` (0-based) or
-``header_starts_with`` (the first row whose first cell equals this text), ``header_rows: 2`` (a group row
-above the header row; names become "group:name", the group carried right across merged cells).
-Column references are header names (compared with surrounding spaces stripped) or 0-based positions.
+``zip_member`` (glob of the member to read; its extension says which format is expected), ``sheet`` (name or
+0-based position) or ``sheet_starts_with`` (the one sheet whose name starts with this text, e.g. a publisher's
+sheet number "10. " when the title after it varies between editions), ``header_row`` (0-based) or ``header_starts_with`` (the first row whose first cell equals this text, compared
+with surrounding spaces stripped), ``header_rows: 2`` (a group row above the header row; names become
+"group:name", the group carried right across merged cells). Column references are header names (compared
+with surrounding spaces stripped) or 0-based positions. The bytes must be the format the file or member name
+says: an old ``.xls`` is BIFF in an OLE2 container, ``.xlsx``/``.ods`` are zip packages; a mismatch (an xlsx
+where an xls was expected, or the reverse) is an error naming the member. A named sheet that is not in the
+workbook raises :class:`SheetMissing` (a ParseError naming the sheet and the sheets the workbook has); the
+ingest stage reports the dataset unavailable instead of failing when the dataset says
+``sheet_missing: unavailable`` (e.g. a partial copy of a workbook; see ``ingest.sources.stage``).
 
-A named sheet that is not in the workbook raises :class:`SheetMissing` (a ParseError naming the sheet and the
-sheets the workbook has); the ingest stage reports the dataset unavailable instead of failing when the
-dataset says ``sheet_missing: unavailable`` (e.g. a partial copy of a workbook).
-An ``xlsx`` file whose bytes are an old binary ``xls`` workbook (or the reverse, or not a workbook at all, e.g.
-an HTML page) is an error: the publisher changed format, and the registry's ``ext`` must say so. A dataset may
-read several sheets of one file (option ``sheets``, handled by the ingest stage; see ``ingest.sources.stage``).
-
-Indicator datasets: ``area_code``/``area_name``/``period``/``category_type``/``category`` each ``{column: ref}``
-or ``{value: text}``; ``area_code`` may also be ``{from_name: ref}`` for files that name areas without codes:
-each name maps to its GSS code through the warehouse's area reference (``ingest.sources.areas.code_for_name``,
-names and aliases in ``seeds/reference/london_areas.csv``), and a name that does not map is an error naming
-the sheet and the name (never a silent drop). ``period_type``; per indicator ``value`` (ref), optional
+Indicator datasets: ``area_code``/``area_name``/``period``/``category_type``/``category`` each
+``{column: ref}`` or ``{value: text}``; ``area_code`` may also be ``{from_name: ref}`` for files that name areas
+without codes: each name maps to its GSS code through the warehouse's area reference
+(``ingest.sources.areas.code_for_name``, names and aliases in ``seeds/reference/london_areas.csv``; the names
+also fill ``area_name`` unless it is given), and a name that does not map is an error naming the sheet and the
+name (never a silent drop). ``period_type``; per indicator ``value`` (ref), optional
 ``count``/``denominator``/``lower_ci``/``upper_ci`` (refs), ``count_multiplier``, ``sex``/``age`` constants.
 ``null_ci_without_value: true`` blanks the CIs of rows whose value is missing (workbooks that write a missing
 value as an empty cell with 0 for both limits). ``duplicate_periods: keep_first`` drops later rows that repeat
-an (area, period) (default: an error).
+an (area, period) (default: an error). ``area_types`` (see ``conform.keep_areas``) adds e.g. ``sub_region``
+(Inner/Outer London) to the areas kept.
+
+Breakdowns published as one sheet each (e.g. ONS ASHE: All, Male, Female, Full-Time, ...): ``sheets`` is a
+list of ``{sheet: name, sex: ..., age: ..., category_type: ..., category: ...}``; every sheet is read with the
+same header and column options, and its constants override the indicator's (``sex``/``age``) or set the
+breakdown (``category_type``/``category``, over the dataset's ``category_type``/``category`` fields if any;
+else null for the headline sheet). ``skip_empty_values: true`` drops rows
+whose value cell is empty (a sheet that has no estimate for an area), while a suppression token (``x``, ``:``,
+``..``...) stays a row with a null value and the token in ``value_note``.
 
 Reference datasets: ``columns`` (output -> ref), ``types`` (output -> string|float|int), ``title_case``
 (columns whose ALL-CAPS values become Title Case, e.g. ONS "LONDON"), ``unpivot`` ({pattern: regex with one
-group over header names, name: column for the group, value: column for the cell, name_type, value_type}).
+group over header names, name: column for the group, value: column for the cell, name_type, value_type}),
+``pivot`` (a long/tidy table made wide: {column: ref of the column whose values name the output columns,
+names: {value in that column: output prefix}, values: {output suffix: ref}, types: {suffix: type}}; each
+key of ``columns`` (e.g. area_code, area_name) gets one row with a ``<prefix>_<suffix>`` column per pair.
+Every value of that column must be listed in ``names`` and present, and every key row must carry each of them
+exactly once, else an error names the value or key).
 """
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from pathlib import PurePath
 from typing import Any
 
 import polars as pl
 
 from ingest.sources.areas import code_for_name
-from ingest.sources.conform import FileContext, ParseError, conform, read_bytes, read_text, to_number
+from ingest.sources.conform import FileContext, ParseError, conform, read_member, to_number
 
 TYPES = {"string": pl.String, "float": pl.Float64, "int": pl.Int64}
-# Leading bytes of the two workbook containers: xlsx is a zip (OOXML), xls an OLE2 compound document.
-_MAGIC = {"xlsx": b"PK\x03\x04", "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"}
+SHEET_KEYS = {"sheet", "sex", "age", "category_type", "category"}
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of BIFF .xls workbooks
+ZIP = b"PK\x03\x04"  # .xlsx/.xlsm/.ods packages
+EXPECTED = {"xls": (OLE2, "an old Excel .xls workbook (BIFF, OLE2 container)"),
+            "xlsx": (ZIP, "an Excel .xlsx workbook (zip package)"),
+            "xlsm": (ZIP, "an Excel .xlsm workbook (zip package)"),
+            "ods": (ZIP, "an OpenDocument .ods spreadsheet (zip package)")}
 
 
 class SheetMissing(ParseError):
@@ -55,75 +75,107 @@ class SheetMissing(ParseError):
         self.reason = reason  # one short line for status reports: which sheet, which file
 
 
-def sheet_label(options: dict[str, Any]) -> str:
-    """How the registry names the sheet, for messages."""
-    if options.get("sheet_starts_with") is not None:
-        return f"starting with {str(options['sheet_starts_with'])!r}"
-    return repr(options.get("sheet", 0))
+def _actual_kind(data: bytes) -> str:
+    if data.startswith(OLE2):
+        return "an old Excel .xls workbook (BIFF, OLE2 container)"
+    if data.startswith(ZIP):
+        return "a zip package (.xlsx/.ods)"
+    return "neither an .xls (OLE2) nor an .xlsx/.ods (zip) file"
 
 
-def _pick_sheet(ctx: FileContext, names: list[str]) -> str | int:
-    prefix = ctx.options.get("sheet_starts_with")
-    if prefix is not None:
-        hits = [n for n in names if n.startswith(str(prefix))]
+class Workbook:
+    """The bytes of one file (or zip member), opened once and read sheet by sheet as string grids."""
+
+    def __init__(self, ctx: FileContext):
+        self.ctx = ctx
+        data, self.name = read_member(ctx)
+        ext = PurePath(self.name).suffix.lstrip(".").lower()
+        if not ctx.options.get("zip_member"):
+            ext = str(ctx.options.get("table_ext") or ext).lower()
+        self.ext = ext
+        self.csv: pl.DataFrame | None = None
+        self.reader: Any = None
+        if ext == "csv":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ctx.fail(f"{self.name!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                               f"{exc.start}); re-save the file as UTF-8") from exc
+            try:
+                self.csv = pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False)
+            except pl.exceptions.PolarsError as exc:
+                raise ctx.fail(f"{self.name!r} cannot be read as CSV: {exc}") from exc
+            return
+        if ext in EXPECTED and not data.startswith(EXPECTED[ext][0]):
+            raise ctx.fail(f"{self.name!r} should be {EXPECTED[ext][1]} but its bytes are {_actual_kind(data)}; "
+                           "the publisher changed the file format (update the registry's zip_member/ext) "
+                           "or the file is damaged")
+        import fastexcel
+
+        try:
+            self.reader = fastexcel.read_excel(data)
+        except Exception as exc:  # calamine raises its own error types
+            raise ctx.fail(f"{self.name!r} cannot be read as a spreadsheet ({ext}): {exc}") from exc
+
+    def _missing(self, what: str, sheet: str) -> SheetMissing:
+        names = list(self.reader.sheet_names)
+        message = self.ctx.fail(f"{self.name!r} has {what}; the workbook has sheets {names}").args[0]
+        where = self.ctx.mirror_path or self.ctx.url or self.name
+        return SheetMissing(message, sheet, f"{what} in {where} ({len(names)} sheets)")
+
+    def sheet_starting_with(self, prefix: str) -> str:
+        """The one sheet whose name starts with ``prefix`` (SheetMissing when none does)."""
+        if self.csv is not None:
+            return prefix
+        hits = [n for n in self.reader.sheet_names if n.startswith(prefix)]
         if len(hits) > 1:
-            raise ctx.fail(f"more than one sheet starts with {str(prefix)!r}: {hits}")
+            raise self.ctx.fail(f"{self.name!r}: more than one sheet starts with {prefix!r}: {hits}")
         if not hits:
-            what = f"no sheet starting with {str(prefix)!r}"
-            raise SheetMissing(ctx.fail(f"{what} in this workbook; the workbook has sheets {names}").args[0],
-                               str(prefix), f"{what} in {ctx.mirror_path or ctx.url} ({len(names)} sheets)")
+            raise self._missing(f"no sheet starting with {prefix!r}", prefix)
         return hits[0]
-    sheet = ctx.options.get("sheet", 0)
-    if isinstance(sheet, str) and sheet not in names:
-        raise SheetMissing(ctx.fail(f"no sheet {sheet!r} in this workbook; the workbook has sheets {names}").args[0],
-                           sheet, f"sheet {sheet!r} is not in {ctx.mirror_path or ctx.url} ({len(names)} sheets)")
-    return sheet
+
+    def grid(self, sheet: Any) -> pl.DataFrame:
+        """The raw cell grid of ``sheet`` (name or 0-based position) as strings, no header interpretation.
+        A sheet name the workbook lacks raises :class:`SheetMissing`."""
+        if self.csv is not None:
+            return self.csv
+        names = self.reader.sheet_names
+        if isinstance(sheet, str) and sheet not in names:
+            raise self._missing(f"no sheet {sheet!r}", sheet)
+        if isinstance(sheet, int) and not 0 <= sheet < len(names):
+            raise self.ctx.fail(f"{self.name!r} has no sheet at position {sheet}; the workbook has sheets {names}")
+        try:
+            return self.reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+        except Exception as exc:
+            raise self.ctx.fail(f"{self.name!r} sheet {sheet!r} cannot be read: {exc}") from exc
+
+
+def _default_sheet(ctx: FileContext, book: Workbook) -> Any:
+    """The sheet the options name: ``sheet_starts_with`` (resolved in the workbook) or ``sheet`` (default 0)."""
+    if ctx.options.get("sheet_starts_with") is not None:
+        return book.sheet_starting_with(str(ctx.options["sheet_starts_with"]))
+    return ctx.options.get("sheet", 0)
 
 
 def _read_grid(ctx: FileContext) -> pl.DataFrame:
     """The raw cell grid as strings, no header interpretation."""
-    ext = str(ctx.options.get("table_ext") or ctx.path.suffix.lstrip(".")).lower()
-    if ctx.options.get("zip_member"):
-        ext = ctx.options["zip_member"].rsplit(".", 1)[-1].lower()
-    if ext == "csv":
-        text = read_text(ctx)
-        try:
-            return pl.read_csv(io.StringIO(text), has_header=False, infer_schema=False)
-        except pl.exceptions.PolarsError as exc:
-            raise ctx.fail(f"cannot be read as CSV: {exc}") from exc
-    import fastexcel
-
-    data = read_bytes(ctx)
-    if ext in _MAGIC and not data.startswith(_MAGIC[ext]):
-        for other, magic in _MAGIC.items():
-            if data.startswith(magic):
-                raise ctx.fail(f"expected an {ext} workbook but the bytes are an {other} workbook (the publisher "
-                               f"changed format?); set ext: {other} in the registry once checked")
-        raise ctx.fail(f"expected an {ext} workbook but the file starts with {data[:24]!r} (an HTML page, or "
-                       "another format?)")
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:  # calamine raises its own error types
-        raise ctx.fail(f"cannot be read as a spreadsheet ({ext}): {exc}") from exc
-    sheet = _pick_sheet(ctx, list(reader.sheet_names))
-    try:
-        grid = reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
-    except Exception as exc:
-        raise ctx.fail(f"sheet {sheet!r} cannot be read: {exc}") from exc
-    return grid
+    book = Workbook(ctx)
+    return book.grid(_default_sheet(ctx, book))
 
 
-def read_table(ctx: FileContext) -> pl.DataFrame:
+def read_table(ctx: FileContext, book: Workbook | None = None, sheet: Any = None) -> pl.DataFrame:
     """The table with its header applied: string columns named by the header row(s)."""
-    grid = _read_grid(ctx)
+    book = book or Workbook(ctx)
+    sheet = _default_sheet(ctx, book) if sheet is None else sheet
+    grid = book.grid(sheet)
     if grid.height == 0:
-        raise ctx.fail(f"sheet {sheet_label(ctx.options)} is empty")
+        raise ctx.fail(f"sheet {sheet!r} is empty")
     first = grid.get_column(grid.columns[0]).cast(pl.String)
     if "header_starts_with" in ctx.options:
         target = str(ctx.options["header_starts_with"]).strip()
         hits = [i for i, v in enumerate(first.to_list()) if v is not None and v.strip() == target]
         if not hits:
-            raise ctx.fail(f"no header row starting with {target!r} in sheet {sheet_label(ctx.options)} "
+            raise ctx.fail(f"no header row starting with {target!r} in sheet {sheet!r} "
                            "(wrong sheet, or the header was renamed?)")
         h = hits[0]
     else:
@@ -145,7 +197,7 @@ def read_table(ctx: FileContext) -> pl.DataFrame:
     body.columns = unique
     body = body.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().cast(pl.String).str.strip_chars() == "")))
     if body.height == 0:
-        raise ctx.fail(f"the table in sheet {sheet_label(ctx.options)} has a header but no data rows")
+        raise ctx.fail(f"sheet {sheet!r}: the table has a header but no data rows")
     return body
 
 
@@ -169,7 +221,7 @@ def _field(ctx: FileContext, df: pl.DataFrame, spec: Any, what: str) -> pl.Expr:
     raise ctx.fail(f"registry option {what!r} must be {{column: ...}} or {{value: ...}}, got {spec!r}")
 
 
-def _area_code(ctx: FileContext, df: pl.DataFrame, spec: Any) -> pl.Expr:
+def _area_code(ctx: FileContext, df: pl.DataFrame, spec: Any, sheet: Any) -> pl.Expr:
     """``{from_name: ref}``: GSS codes for the area names in column ``ref``; any name that does not map is an
     error naming the sheet and the name(s). Otherwise a plain ``{column:}``/``{value:}`` field."""
     if not (isinstance(spec, dict) and "from_name" in spec):
@@ -180,54 +232,85 @@ def _area_code(ctx: FileContext, df: pl.DataFrame, spec: Any) -> pl.Expr:
     mapping = {n: code_for_name(n) for n in distinct}
     unmapped = [n for n, c in mapping.items() if c is None]
     if unmapped:
-        raise ctx.fail(f"sheet {sheet_label(ctx.options)}: area name(s) {', '.join(repr(n) for n in unmapped)} in "
-                       f"column {col!r} do not map to a GSS code in the warehouse's area reference "
+        where = "" if ctx.part else f"sheet {sheet!r}: "  # a part already names the sheet
+        raise ctx.fail(f"{where}area name(s) {', '.join(repr(n) for n in unmapped)} in column {col!r} "
+                       "do not map to a GSS code in the warehouse's area reference "
                        "(seeds/reference/london_areas.csv); add the spelling as an alias there if it is a London area")
     return pl.col(col).cast(pl.String).str.strip_chars().replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
+def _sheet_specs(ctx: FileContext, book: Workbook) -> list[dict[str, Any]]:
+    """The ``sheets`` option (one entry per breakdown sheet), or the single ``sheet``/``sheet_starts_with``."""
+    specs = ctx.options.get("sheets")
+    if specs is None:
+        return [{"sheet": _default_sheet(ctx, book)}]
+    if not isinstance(specs, list) or not specs:
+        raise ctx.fail(f"registry option 'sheets' must be a non-empty list of {{sheet: ..., sex/category...}}, "
+                       f"got {specs!r}")
+    for spec in specs:
+        if not isinstance(spec, dict) or "sheet" not in spec or set(spec) - SHEET_KEYS:
+            raise ctx.fail(f"registry option 'sheets': each entry needs 'sheet' and may set only "
+                           f"{sorted(SHEET_KEYS - {'sheet'})}, got {spec!r}")
+        if ("category_type" in spec) != ("category" in spec):
+            raise ctx.fail(f"registry option 'sheets': {spec!r} must give both category_type and category")
+    names = [str(s["sheet"]) for s in specs]
+    if len(set(names)) != len(names):
+        raise ctx.fail(f"registry option 'sheets' lists a sheet twice: {names}")
+    return specs
+
+
 def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.DataFrame:
-    df = read_table(ctx)
+    book = Workbook(ctx)
     if dataset.kind == "reference":
-        return _reference(ctx, df)
+        return _reference(ctx, read_table(ctx, book))
     o = ctx.options
+    parts = []
+    specs = _sheet_specs(ctx, book)
     area_name = o.get("area_name")
     if area_name is None and isinstance(o.get("area_code"), dict) and "from_name" in o["area_code"]:
         area_name = {"column": o["area_code"]["from_name"]}
-    optional = {c: (_field(ctx, df, o[c], c) if o.get(c) else pl.lit(None, pl.String)).alias(c)
-                for c in ("area_name", "category_type", "category")}
-    if area_name:
-        optional["area_name"] = _field(ctx, df, area_name, "area_name").alias("area_name")
-    base = df.with_columns(
-        _area_code(ctx, df, o.get("area_code")).alias("area_code"),
-        *optional.values(),
-        _field(ctx, df, o.get("period"), "period").alias("period_label"),
-    ).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
-    parts = []
-    for spec in dataset.indicator_specs:
-        so = spec.options
-        if "value" not in so:
-            raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
-        part = base.with_columns(pl.lit(spec.id).alias("indicator_id"),
-                                 pl.lit(so.get("sex", o.get("sex"))).cast(pl.String).alias("sex"),
-                                 pl.lit(so.get("age", o.get("age"))).cast(pl.String).alias("age"))
-        part = to_number(ctx, part, _col(ctx, df, so["value"]), "value", note_out="value_note")
-        for measure in ("count", "denominator", "lower_ci", "upper_ci"):
-            if so.get(measure) is not None:
-                part = to_number(ctx, part, _col(ctx, df, so[measure]), measure)
-        if so.get("count_multiplier") and "count" in part.columns:
-            part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
-        if o.get("null_ci_without_value"):
-            part = part.with_columns(*(pl.when(pl.col("value").is_null()).then(None).otherwise(pl.col(m)).alias(m)
-                                       for m in ("lower_ci", "upper_ci") if m in part.columns))
-        keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "category_type", "category",
-                "value", "value_note"]
-        keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]
-        parts.append(part.select(keep))
+    for sheet in specs:
+        # messages about one of several sheets name it
+        sctx = replace(ctx, part=f"sheet {sheet['sheet']!r}") if len(specs) > 1 else ctx
+        df = read_table(sctx, book, sheet["sheet"])
+        base = df.with_columns(
+            _area_code(sctx, df, o.get("area_code"), sheet["sheet"]).alias("area_code"),
+            (_field(sctx, df, area_name, "area_name") if area_name else pl.lit(None, pl.String)).alias("area_name"),
+            _field(sctx, df, o.get("period"), "period").alias("period_label"),
+            # a breakdown read from columns of the sheet (a per-sheet constant in ``sheets`` overrides it below)
+            *((_field(sctx, df, o[k], k) if o.get(k) else pl.lit(None, pl.String)).alias(k)
+              for k in ("category_type", "category")),
+        ).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
+        for spec in dataset.indicator_specs:
+            so = spec.options
+            if "value" not in so:
+                raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
+            value_col = _col(sctx, df, so["value"])
+            part = base
+            if o.get("skip_empty_values"):
+                part = part.filter(pl.col(value_col).cast(pl.String).str.strip_chars().fill_null("") != "")
+            consts = {k: sheet.get(k, so.get(k, o.get(k))) for k in ("sex", "age")}
+            consts |= {k: sheet[k] for k in ("category_type", "category") if k in sheet}
+            part = part.with_columns(pl.lit(spec.id).alias("indicator_id"),
+                                     *(pl.lit(v).cast(pl.String).alias(k) for k, v in consts.items()))
+            part = to_number(sctx, part, value_col, "value", note_out="value_note")
+            for measure in ("count", "denominator", "lower_ci", "upper_ci"):
+                if so.get(measure) is not None:
+                    part = to_number(sctx, part, _col(sctx, df, so[measure]), measure)
+            if so.get("count_multiplier") and "count" in part.columns:
+                part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
+            if o.get("null_ci_without_value"):
+                part = part.with_columns(*(pl.when(pl.col("value").is_null()).then(None).otherwise(pl.col(m)).alias(m)
+                                           for m in ("lower_ci", "upper_ci") if m in part.columns))
+            keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "category_type",
+                    "category", "value", "value_note"]
+            keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]
+            parts.append(part.select(keep))
     out = pl.concat(parts, how="diagonal")
     default = o.get("period_type")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}
-    out = conform(ctx, out, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes)
+    out = conform(ctx, out, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes,
+                  indicator_options={i.id: i.options for i in dataset.indicator_specs})
     if o.get("duplicate_periods") == "keep_first":
         key = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
         out = out.unique(subset=key, keep="first", maintain_order=True)
@@ -246,9 +329,14 @@ def _reference(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:
         if not value_cols:
             raise ctx.fail(f"no columns match {unpivot['pattern']!r}; the table has {df.columns}")
         exprs += [pl.col(c) for c in value_cols]
+    pivot = o.get("pivot")
+    if pivot:
+        exprs += _pivot_inputs(ctx, df, pivot)
     out = df.select(exprs)
     first = next(iter(columns))
     out = out.filter(pl.col(first).is_not_null() & (pl.col(first) != ""))
+    if pivot:
+        out = _pivot(ctx, out, list(columns), pivot)
     if unpivot:
         out = out.unpivot(index=list(columns), on=value_cols, variable_name=unpivot["name"],
                           value_name=unpivot["value"])
@@ -264,3 +352,62 @@ def _reference(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:
             continue
         out = to_number(ctx, out, c, c).with_columns(pl.col(c).cast(TYPES[t]))
     return out
+
+
+def _pivot_inputs(ctx: FileContext, df: pl.DataFrame, pivot: dict[str, Any]) -> list[pl.Expr]:
+    """The name column and the value columns of a ``pivot`` option, under private names."""
+    for field in ("column", "names", "values"):
+        if not pivot.get(field):
+            raise ctx.fail(f"registry option 'pivot' needs {field!r} (column: ref, names: {{value: prefix}}, "
+                           "values: {suffix: ref})")
+    exprs = [pl.col(_col(ctx, df, pivot["column"])).cast(pl.String).str.strip_chars().alias("__on")]
+    exprs += [pl.col(_col(ctx, df, ref)).cast(pl.String).alias(f"__value:{suffix}")
+              for suffix, ref in pivot["values"].items()]
+    return exprs
+
+
+def _pivot(ctx: FileContext, out: pl.DataFrame, index: list[str], pivot: dict[str, Any]) -> pl.DataFrame:
+    """Long rows (key columns, ``__on``, ``__value:<suffix>``) to one row per key with a typed
+    ``<prefix>_<suffix>`` column per (name, value) pair."""
+    names: dict[str, str] = {str(k).strip(): v for k, v in pivot["names"].items()}
+    on_ref = pivot["column"]
+    found = set(out.get_column("__on").drop_nulls().to_list())
+    unknown = sorted(found - set(names))
+    if unknown:
+        raise ctx.fail(f"column {on_ref!r} has value(s) the registry's pivot names do not list: "
+                       f"{', '.join(repr(u) for u in unknown)} (a new or renamed index/domain?)")
+    absent = [n for n in names if n not in found]
+    if absent:
+        raise ctx.fail(f"column {on_ref!r} lacks value(s) {', '.join(repr(a) for a in absent)} "
+                       "(renamed or dropped by the publisher?)")
+    key = index[0]
+    counts = out.group_by(key, "__on").len()
+    repeated = counts.filter(pl.col("len") > 1)
+    if repeated.height:
+        r = repeated.row(0, named=True)
+        raise ctx.fail(f"{repeated.height} ({key}, {on_ref}) pair(s) occur more than once, "
+                       f"e.g. {r[key]!r} / {r['__on']!r}")
+    short = counts.group_by(key).len().filter(pl.col("len") < len(names))
+    if short.height:
+        k = short.get_column(key)[0]
+        have = set(counts.filter(pl.col(key) == k).get_column("__on").to_list())
+        raise ctx.fail(f"{short.height} {key} value(s) lack rows for some {on_ref!r} values, e.g. {k!r} has "
+                       f"no {', '.join(repr(n) for n in names if n not in have)}")
+    suffixes = list(pivot["values"])
+    wide = out.select(index).unique(subset=[key], keep="first", maintain_order=True)
+    if wide.height != out.select(index).unique().height:
+        raise ctx.fail(f"the columns {index} are not constant for each {key} across the {on_ref!r} rows")
+    for label, prefix in names.items():
+        part = out.filter(pl.col("__on") == label).select(
+            key, *[pl.col(f"__value:{s}").alias(f"{prefix}_{s}") for s in suffixes])
+        wide = wide.join(part, on=key, how="left", maintain_order="left")
+    types = pivot.get("types") or {}
+    for suffix, t in types.items():
+        if suffix not in suffixes:
+            raise ctx.fail(f"registry option pivot.types names {suffix!r}, which is not in pivot.values")
+        if t == "string":
+            continue
+        for prefix in names.values():
+            c = f"{prefix}_{suffix}"
+            wide = to_number(ctx, wide, c, c).with_columns(pl.col(c).cast(TYPES[t]))
+    return wide

@@ -1,5 +1,6 @@
+-- generated from the source registry (ingest/registry/gla_his_indicators.yml) by `his generate`: do not edit
+-- London Health Inequalities Strategy indicators (GLA/OHID London workbook, Nov 2024 update): every indicator dataset of source gla_his_indicators, canonical columns with portable types.
 {{ config(tags=['indicator']) }}
--- London Health Inequalities Strategy indicators (GLA/OHID London workbook, Nov 2024 update): every lake dataset of source gla_his_indicators, canonical columns with portable types.
 {{ indicator_staging([
     lake_source('gla_his_indicators', 'his_healthy_life_expectancy'),
     lake_source('gla_his_indicators', 'his_low_birth_weight'),

@@ -52,7 +52,7 @@ def his(tmp_path_factory, mirror_dir):
     cfg = settings(data_dir=tmp_path_factory.mktemp("glahis") / "data", mirror=mirror_dir)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        summary = stage.run(cfg, {"source": [SOURCE], "offline": True})
+        summary = stage.run(cfg, sources=[SOURCE], offline=True)
     return cfg, summary, err.getvalue()
 
 
@@ -124,7 +124,7 @@ def test_pm25_mortality_to_2022_agrees_with_ons_sdg_new_method(his, tmp_path, mi
     assert sorted(set(df["period_label"])) == ["2018", "2019", "2020", "2021", "2022"]
     assert df["lower_ci"].null_count() == df.height and df["age"].unique().to_list() == ["30+ yrs"]
     sdg_cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    stage.run(sdg_cfg, {"source": ["ons_sdg_air_pollution_mortality"], "offline": True})
+    stage.run(sdg_cfg, sources=["ons_sdg_air_pollution_mortality"], offline=True)
     sdg = (pl.read_parquet(sdg_cfg.lake_dir / "ons_sdg_air_pollution_mortality" / "pm25_mortality_fraction.parquet")
            .filter(pl.col("indicator_id") == "pm25_mortality_fraction_new"))
     both = df.join(sdg, on=["area_code", "period_label"], suffix="_sdg")
@@ -208,7 +208,7 @@ def _ok_workbook(path: Path, **kw) -> None:
 def test_fixture_workbook_parses(fixture_lake):
     cfg, path = fixture_lake
     _ok_workbook(path)
-    stage.run(cfg, {"source": [SOURCE], "offline": True})
+    stage.run(cfg, sources=[SOURCE], offline=True)
     hle = _frame(cfg, "his_healthy_life_expectancy")
     assert set(hle["area_code"]) == {"E09000002", "E09000003"}  # "Barking & Dagenham" maps through its alias
     barnet = hle.filter((pl.col("area_code") == "E09000003") & (pl.col("period_label") == "2018 - 20"))
@@ -221,11 +221,11 @@ def test_fixture_workbook_parses(fixture_lake):
 def test_unmapped_borough_name_names_sheet_and_name(fixture_lake):
     cfg, path = fixture_lake
     _ok_workbook(path)
-    stage.run(cfg, {"source": [SOURCE], "offline": True})
+    stage.run(cfg, sources=[SOURCE], offline=True)
     before = lake_fingerprint(cfg.lake_dir)
     _ok_workbook(path, rename={"Barnet": "Barnett Borough"})
     with pytest.raises(HisError) as info:
-        stage.run(cfg, {"source": [SOURCE], "offline": True})
+        stage.run(cfg, sources=[SOURCE], offline=True)
     message = str(info.value)
     for part in (f"source {SOURCE}", f"{SOURCE}/{WORKBOOK}", "sheet '1. HLE male'", "'Barnett Borough'",
                  "seeds/reference/london_areas.csv"):
@@ -238,9 +238,9 @@ def test_required_sheet_missing_is_an_error_naming_the_sheet(fixture_lake):
     cfg, path = fixture_lake
     _ok_workbook(path, skip=("8. Mortality caused by PM2.5",))
     with pytest.raises(HisError) as info:
-        stage.run(cfg, {"source": [SOURCE], "offline": True})
+        stage.run(cfg, sources=[SOURCE], offline=True)
     message = str(info.value)
-    assert "no sheet '8. Mortality caused by PM2.5' in this workbook" in message, message
+    assert "has no sheet '8. Mortality caused by PM2.5'" in message, message
     assert f"{SOURCE}/{WORKBOOK}" in message and "dataset his_pm25_mortality_fraction" in message
     assert stage.read_source_status(cfg)[SOURCE]["status"] == "error"
     assert not (cfg.lake_dir / SOURCE / "his_healthy_life_expectancy.parquet").exists()
@@ -251,7 +251,7 @@ def test_xls_where_xlsx_expected(fixture_lake, mirror_dir):
     shutil.copy(mirror_dir / "ons_mid_year_population" / next(
         p.name for p in (mirror_dir / "ons_mid_year_population").iterdir() if p.suffix == ".xls"), path)
     with pytest.raises(HisError) as info:
-        stage.run(cfg, {"source": [SOURCE], "offline": True})
+        stage.run(cfg, sources=[SOURCE], offline=True)
     message = str(info.value)
-    assert "expected an xlsx workbook but the bytes are an xls workbook" in message, message
+    assert "should be an Excel .xlsx workbook (zip package) but its bytes are an old Excel .xls workbook" in message, message
     assert f"{SOURCE}/{WORKBOOK}" in message
