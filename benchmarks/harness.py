@@ -153,7 +153,7 @@ def load_average() -> str:
 
 
 def his_argv(*args: str, synthetic: bool = False) -> list[str]:
-    """The real command line (``ingest.cli``) in a fresh interpreter, through :mod:`benchmarks.stagerun`
+    """The real command line (``pipeline.cli``) in a fresh interpreter, through :mod:`benchmarks.stagerun`
     (which adds the synthetic source's wiring when ``synthetic``)."""
     argv = [sys.executable, "-m", "benchmarks.stagerun"]
     if synthetic:

@@ -1,4 +1,4 @@
-"""Run the real command line (``ingest.cli.main``) in this process, optionally wired for SYNTHETIC data.
+"""Run the real command line (``pipeline.cli.main``) in this process, optionally wired for SYNTHETIC data.
 
 ``python -m benchmarks.stagerun [--synthetic] -- <his arguments>`` is what the benchmark spawns for each
 measured step, so every step is the project's own CLI in a fresh interpreter.
@@ -7,12 +7,12 @@ With ``--synthetic`` the synthetic source (:mod:`benchmarks.synthetic`) is added
 the seams the stages already have, for this process only (nothing on disk changes, a real build never
 sees it):
 
-- source registry, as the quality gate reads it (``ingest.quality.stage.load_registry``, the function the
+- source registry, as the quality gate reads it (``pipeline.quality.stage.load_registry``, the function the
   gate's own tests replace): the registry plus one ``synthetic_benchmark`` source whose indicator dataset
   ``synthetic_indicator_values`` carries the catalogue's indicator ids;
 - area types: the synthetic data covers all of England, so besides borough/region/country its rows for
   local authorities outside London have ``area_type = local_authority`` and the gate accepts that type;
-- dbt (``ingest.dbt_runner.invoke``): ``dbt build`` gets ``--vars`` enabling the synthetic staging model
+- dbt (``pipeline.warehouse.invoke``): ``dbt build`` gets ``--vars`` enabling the synthetic staging model
   (``models/staging/synthetic_benchmark/``, disabled unless var ``synthetic_benchmark`` is true) and
   adding it to ``indicator_staging_models``, and ``--exclude`` for the tests that encode the London-only
   geography (an area code must be in ``dim_area``, which holds London and England only).
@@ -34,12 +34,11 @@ LONDON_ONLY_TESTS = [
 
 
 def _staging_models() -> list[str]:
-    import yaml
+    """The registry's indicator staging models (what macros/generated/registry_staging_models.sql lists)."""
+    from ingest.sources.registry import load_registry
+    from pipeline.codegen import indicator_sources, staging_model_name
 
-    from ingest.config import PROJECT_ROOT
-
-    doc = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return list((doc.get("vars") or {}).get("indicator_staging_models") or [])
+    return [staging_model_name(s) for s in indicator_sources(load_registry())]
 
 
 def dbt_build_args() -> list[str]:
@@ -73,8 +72,8 @@ def _synthetic_registry(registry: Any) -> Any:
 def wire_synthetic() -> None:
     """Install the synthetic source's wiring (see the module docstring) in this process."""
     try:
-        from ingest.quality import stage as gate
-        from ingest.quality import suites
+        from pipeline.quality import stage as gate
+        from pipeline.quality import suites
     except ImportError:
         gate = suites = None  # no quality gate on this branch yet
     if gate is not None:
@@ -83,7 +82,7 @@ def wire_synthetic() -> None:
         if "local_authority" not in suites.AREA_TYPES:
             suites.AREA_TYPES = [*suites.AREA_TYPES, "local_authority"]
 
-    from ingest import dbt_runner
+    from pipeline import warehouse as dbt_runner
 
     real_invoke = dbt_runner.invoke
 
@@ -108,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.pop(0)
     if use_synthetic:
         wire_synthetic()
-    from ingest.cli import main as his_main
+    from pipeline.cli import main as his_main
 
     return his_main(argv)
 

@@ -43,8 +43,10 @@ CANONICAL = [
     ("indicator_id", "varchar"), ("area_code", "varchar"), ("area_name", "varchar"), ("area_type", "varchar"),
     ("period_label", "varchar"), ("period_start", "date"), ("period_end", "date"), ("sex", "varchar"),
     ("age", "varchar"), ("category_type", "varchar"), ("category", "varchar"), ("value", "double"),
-    ("lower_ci", "double"), ("upper_ci", "double"), ("count", "double"), ("denominator", "double"),
-    ("value_note", "varchar"), ("source_id", "varchar"), ("snapshot_sha256", "varchar"),
+    ("lower_ci", "double"), ("upper_ci", "double"), ("lower_ci_99_8", "double"), ("upper_ci_99_8", "double"),
+    ("count", "double"), ("denominator", "double"), ("value_note", "varchar"),
+    ("publisher_comparison_england", "varchar"), ("publisher_comparison_london", "varchar"),
+    ("publisher_trend", "varchar"), ("source_id", "varchar"), ("snapshot_sha256", "varchar"),
 ]
 # Indicator ids used when there is no catalogue (the generator's own tests before the lake existed).
 FALLBACK_INDICATORS = [f"synthetic_indicator_{i:03d}" for i in range(1, 21)]
@@ -223,10 +225,15 @@ select
     cast(v as double) as value,
     cast(greatest(lo, v - half_width) as double) as lower_ci,
     cast(least(hi, v + half_width) as double) as upper_ci,
+    cast(null as double) as lower_ci_99_8,
+    cast(null as double) as upper_ci_99_8,
     cast(case when den is not null then round(v / (hi - lo) * den) end as double) as "count",
     cast(den as double) as denominator,
     cast(case when suppressed then {_sql_str(SUPPRESSED_NOTE)} else {_sql_str(VALUE_NOTE)} end as varchar)
         as value_note,
+    cast(null as varchar) as publisher_comparison_england,
+    cast(null as varchar) as publisher_comparison_london,
+    cast(null as varchar) as publisher_trend,
     cast({_sql_str(SOURCE_ID)} as varchar) as source_id,
     cast({_sql_str(snapshot)} as varchar) as snapshot_sha256
 from valued

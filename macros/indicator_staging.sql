@@ -9,8 +9,10 @@
     ('area_type', dbt.type_string()), ('period_label', dbt.type_string()), ('period_start', 'date'),
     ('period_end', 'date'), ('sex', dbt.type_string()), ('age', dbt.type_string()),
     ('category_type', dbt.type_string()), ('category', dbt.type_string()), ('value', 'double'),
-    ('lower_ci', 'double'), ('upper_ci', 'double'), ('count', 'double'), ('denominator', 'double'),
-    ('value_note', dbt.type_string()), ('source_id', dbt.type_string()), ('snapshot_sha256', dbt.type_string())
+    ('lower_ci', 'double'), ('upper_ci', 'double'), ('lower_ci_99_8', 'double'), ('upper_ci_99_8', 'double'),
+    ('count', 'double'), ('denominator', 'double'), ('value_note', dbt.type_string()),
+    ('publisher_comparison_england', dbt.type_string()), ('publisher_comparison_london', dbt.type_string()),
+    ('publisher_trend', dbt.type_string()), ('source_id', dbt.type_string()), ('snapshot_sha256', dbt.type_string())
   ]) }}
 {%- endmacro %}
 

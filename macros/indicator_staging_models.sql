@@ -1,12 +1,13 @@
 {#-
-  indicator_staging_models(): the staging models that int_indicator_values_unioned unions, from the
-  project var `indicator_staging_models` (dbt_project.yml). The list must be a var because dbt resolves
-  ref() while parsing, before its graph exists. At run time the list is checked against the graph: every
-  staging model tagged 'indicator' must be listed and every listed model must carry the tag, so a new
-  source cannot be silently left out of fct_indicator_value.
+  indicator_staging_models(): the staging models that int_indicator_values_unioned unions: the registry's
+  indicator sources (registry_staging_models(), generated from ingest/registry by `his generate`), or the var
+  `indicator_staging_models` when a run overrides it (the scale benchmark adds its synthetic model). The list
+  must be known while parsing (dbt resolves ref() before its graph exists). At run time it is checked against
+  the graph: every enabled staging model tagged 'indicator' must be listed and every listed model must carry
+  the tag, so a source cannot be silently left out of fct_indicator_value.
 -#}
 {% macro indicator_staging_models() -%}
-  {%- set listed = var('indicator_staging_models', []) | sort -%}
+  {%- set listed = var('indicator_staging_models', registry_staging_models()) | sort -%}
   {%- if execute -%}
     {%- set tagged = [] -%}
     {%- for node in graph.nodes.values() -%}
@@ -18,7 +19,7 @@
     {%- set untagged = listed | reject('in', tagged) | list -%}
     {%- if missing or untagged -%}
       {{ exceptions.raise_compiler_error(
-          "var indicator_staging_models (dbt_project.yml) is out of step with the staging models tagged 'indicator': "
+          "the indicator staging models listed (macros/generated/registry_staging_models.sql, or the var indicator_staging_models) are out of step with the staging models tagged 'indicator' (run `his generate`): "
           ~ ("not listed: " ~ (missing | join(', ')) ~ ". " if missing else "")
           ~ ("listed but not tagged 'indicator': " ~ (untagged | join(', ')) if untagged else "")) }}
     {%- endif -%}

@@ -15,7 +15,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
@@ -117,7 +116,7 @@ def summary(plan: Plan) -> str:
     )
 
 
-def run(cfg: Settings, options: dict[str, Any]) -> str:
+def run(cfg: Settings) -> str:
     plan, files = build(cfg)
     changed = write_atomically(files, seeds_dir(cfg))
     where = os.path.relpath(seeds_dir(cfg), cfg.project_root)

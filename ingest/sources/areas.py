@@ -36,6 +36,9 @@ ENGLAND = next(r["area_code"] for r in _rows() if r["area_type"] == "country")
 INNER_OUTER_LONDON: list[str] = [r["area_code"] for r in _rows() if r["area_type"] == "sub_region"]
 # The warehouse geography that indicator rows are kept for: the boroughs, London and England.
 LONDON_AREAS: list[str] = LONDON_BOROUGHS + [LONDON, ENGLAND]
+# Every area of the geography, Inner and Outer London (area type sub_region) included: the codes an indicator
+# row may carry (a source opts into sub_region rows with the registry option ``area_types``).
+WAREHOUSE_AREAS: list[str] = [r["area_code"] for r in _rows()]
 AREA_NAMES: dict[str, str] = {r["area_code"]: r["area_name"] for r in _rows()}
 AREA_TYPES: dict[str, str] = {r["area_code"]: r["area_type"] for r in _rows()}
 

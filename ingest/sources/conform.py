@@ -3,7 +3,8 @@
 Every parser (one per *format*, in ``ingest.sources.formats``) reads its file with these helpers and
 returns either the canonical indicator frame (DESIGN.md section 3, :data:`CANONICAL`) or a typed
 reference frame. Problems raise :class:`ParseError` (a :class:`HisError`) naming the source, the file and
-what was wrong.
+what was wrong. Areas kept: the warehouse geography (``ingest.sources.areas``) of the area types in the
+registry option ``area_types`` (default borough, region, country; ``sub_region`` adds Inner/Outer London).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from ingest.errors import HisError
-from ingest.sources.periods import PERIOD_TYPES, parse_period
+from ingest.sources.periods import PERIOD_TYPES, declared_periods, normalise_label, parse_period
 
 CANONICAL: list[tuple[str, pl.DataType]] = [
     ("indicator_id", pl.String()),
@@ -35,17 +36,28 @@ CANONICAL: list[tuple[str, pl.DataType]] = [
     ("value", pl.Float64()),
     ("lower_ci", pl.Float64()),
     ("upper_ci", pl.Float64()),
+    ("lower_ci_99_8", pl.Float64()),
+    ("upper_ci_99_8", pl.Float64()),
     ("count", pl.Float64()),
     ("denominator", pl.Float64()),
     ("value_note", pl.String()),
+    ("publisher_comparison_england", pl.String()),
+    ("publisher_comparison_london", pl.String()),
+    ("publisher_trend", pl.String()),
     ("source_id", pl.String()),
     ("snapshot_sha256", pl.String()),
 ]
 CANONICAL_SCHEMA = pl.Schema(CANONICAL)
+# The publisher's own judgements, kept word for word (never recomputed or inverted); null where a source gives none.
+PUBLISHER_JUDGEMENTS = ["publisher_comparison_england", "publisher_comparison_london", "publisher_trend"]
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: E402  (the one definition)
+from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: F401  (the one definition)
+
+# Area types kept unless a dataset's ``area_types`` option says otherwise (Inner/Outer London, ``sub_region``,
+# are opted into by the sources that publish them).
+DEFAULT_AREA_TYPES = ("borough", "region", "country")
 
 
 class ParseError(HisError):
@@ -64,19 +76,25 @@ class FileContext:
     mirror_path: str | None
     sha256: str
     options: dict[str, Any]
+    # The part of the file being read, when a parser reads several (e.g. "sheet 'Male'"), for messages.
+    part: str | None = None
 
     def where(self) -> str:
         shown = self.mirror_path or self.url
-        return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name})"
+        part = f", {self.part}" if self.part else ""
+        return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name}){part}"
 
     def fail(self, message: str) -> ParseError:
         return ParseError(f"{self.where()}: {message}")
 
 
-def read_bytes(ctx: FileContext) -> bytes:
+def read_member(ctx: FileContext) -> tuple[bytes, str]:
+    """The bytes to parse and their file name: the file itself, or the one zip member matching the
+    ``zip_member`` glob (option), named in errors with the zip's member list."""
     data = ctx.path.read_bytes()
     if not data.strip():
         raise ctx.fail("the file is empty")
+    name = ctx.path.name
     member = ctx.options.get("zip_member")
     if member:
         try:
@@ -85,12 +103,17 @@ def read_bytes(ctx: FileContext) -> bytes:
                 if len(names) != 1:
                     raise ctx.fail(f"expected exactly one zip member matching {member!r}, found "
                                    f"{names or 'none'} (members: {zf.namelist()})")
-                data = zf.read(names[0])
+                name = names[0]
+                data = zf.read(name)
         except zipfile.BadZipFile as exc:
             raise ctx.fail(f"not a valid zip archive ({exc})") from exc
         if not data.strip():
-            raise ctx.fail(f"zip member {member!r} is empty")
-    return data
+            raise ctx.fail(f"zip member {name!r} is empty")
+    return data, name
+
+
+def read_bytes(ctx: FileContext) -> bytes:
+    return read_member(ctx)[0]
 
 
 def read_text(ctx: FileContext) -> str:
@@ -149,37 +172,47 @@ def to_number(ctx: FileContext, df: pl.DataFrame, column: str, out: str, note_ou
     return df.drop("__tok", "__raw")
 
 
-def keep_areas(df: pl.DataFrame, area_level: str) -> pl.DataFrame:
-    """London boroughs, London and England (the warehouse's geography)."""
-    return df.filter(pl.col("area_code").is_in(LONDON_BOROUGHS + [LONDON, ENGLAND]))
+def keep_areas(df: pl.DataFrame, area_level: str, area_types: list[str] | None = None) -> pl.DataFrame:
+    """The warehouse geography (``seeds/reference/london_areas.csv``) of the given area types: by default the
+    London boroughs, London and England; registry option ``area_types`` may add ``sub_region`` (Inner and
+    Outer London, E13000001/E13000002) for a source that publishes them."""
+    wanted = set(area_types or DEFAULT_AREA_TYPES)
+    unknown = wanted - set(AREA_TYPES.values())
+    if unknown:
+        raise HisError(f"area_types {sorted(unknown)} are not area types of the warehouse geography "
+                       f"({sorted(set(AREA_TYPES.values()))})")
+    return df.filter(pl.col("area_code").is_in([c for c, t in AREA_TYPES.items() if t in wanted]))
 
 
 def area_type_expr() -> pl.Expr:
-    code = pl.col("area_code")
-    return (pl.when(code.str.starts_with("E09")).then(pl.lit("borough"))
-            .when(code.str.starts_with("E12")).then(pl.lit("region"))
-            .when(code.str.starts_with("E92")).then(pl.lit("country"))
-            .otherwise(pl.lit(None, dtype=pl.String)))
+    """borough, sub_region, region or country: the seed's area type of the code (null for other codes)."""
+    return pl.col("area_code").replace_strict(AREA_TYPES, default=None, return_dtype=pl.String)
 
 
 def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: dict[str, str],
-            period_types: dict[str, str]) -> pl.DataFrame:
+            period_types: dict[str, str], indicator_options: dict[str, dict[str, Any]] | None = None
+            ) -> pl.DataFrame:
     """Turn a parser's long frame into the canonical indicator frame.
 
     ``df`` has string columns ``indicator_id, area_code, area_name, period_label, sex, age, category_type,
-    category, value_note`` and Float64 ``value, lower_ci, upper_ci, count, denominator`` (missing ones are
-    added as null). ``period_types`` maps indicator id -> period type.
+    category, value_note`` and Float64 ``value, lower_ci, upper_ci, count, denominator``, optionally the 99.8%
+    limits and the publisher's judgements (:data:`PUBLISHER_JUDGEMENTS`); missing ones are added as null.
+    ``period_types`` maps indicator id -> period type.
+
+    Periods (registry options, :func:`ingest.sources.periods.declared_periods`): ``exclude_periods`` (source,
+    dataset, file or indicator level) drops those labels, e.g. an impossible period, before they are parsed;
+    ``periods`` (dataset or indicator level, ``indicator_options`` maps indicator id -> its registry options)
+    keeps only those labels. Labels match as written or as normalised by the period parser. An indicator
+    limited by ``periods`` that keeps no row is an error.
     """
     for name, dtype in CANONICAL:
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
     df = df.with_columns(pl.col("area_code").str.strip_chars(), pl.col("period_label").cast(pl.String).str.strip_chars())
-    df = keep_areas(df, area_level)
-    # Registry option exclude_periods: labels the publisher's file carries but that must not be used
-    # (each with its reason in the registry, e.g. an impossible period).
-    excluded = [str(p) for p in ctx.options.get("exclude_periods") or []]
-    if excluded:
-        df = df.filter(~pl.col("period_label").is_in(excluded))
+    try:
+        df = keep_areas(df, area_level, ctx.options.get("area_types"))
+    except HisError as exc:
+        raise ctx.fail(f"registry option {exc}") from exc
     if df.height == 0:
         raise ctx.fail("no rows for London boroughs, London (E12000007) or England (E92000001) after filtering; "
                        "wrong file or renamed area codes?")
@@ -187,26 +220,45 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
     if area_names:
         df = df.with_columns(pl.coalesce(pl.col("area_name").replace("", None),
                                          pl.col("area_code").replace_strict(area_names, default=None)).alias("area_name"))
-    # Periods: parse each distinct (indicator, label) once.
-    pairs = df.select("indicator_id", "period_label").unique()
+    # Periods: select (registry periods / exclude_periods), then parse each distinct (indicator, label) once.
+    indicator_options = indicator_options or {}
+    pairs = df.select("indicator_id", "period_label").unique().sort("indicator_id", "period_label")
     rows = []
     for ind, label in pairs.iter_rows():
         ptype = period_types.get(ind)
         if ptype not in PERIOD_TYPES:
             raise ctx.fail(f"indicator {ind}: period_type {ptype!r} is not one of {sorted(PERIOD_TYPES)}")
+        only, excluded = declared_periods(ctx.options, indicator_options.get(ind) or {})
+        if label in excluded:
+            continue
         try:
             norm, start, end = parse_period(label, ptype)
         except ValueError as exc:
+            if only is not None and label not in only:
+                continue
             raise ctx.fail(f"indicator {ind}: {exc}") from exc
+        if norm in {normalise_label(p, ptype) for p in excluded}:
+            continue
+        if only is not None and label not in only and norm not in {normalise_label(p, ptype) for p in only}:
+            continue
         rows.append((ind, label, norm, start, end))
+    for ind, opts in indicator_options.items():
+        only, _ = declared_periods(ctx.options, opts or {})
+        present = ind in pairs["indicator_id"].to_list()
+        if only is not None and present and not any(r[0] == ind for r in rows):
+            raise ctx.fail(f"indicator {ind}: none of the registry's periods {sorted(only)} is in the file for "
+                           f"London, its boroughs or England (the file has "
+                           f"{sorted(pairs.filter(pl.col('indicator_id') == ind)['period_label'].to_list())})")
+    if not rows:
+        raise ctx.fail("no rows left after the registry's period selection (periods / exclude_periods)")
     periods = pl.DataFrame(rows, schema={"indicator_id": pl.String, "period_label": pl.String, "__label": pl.String,
                                          "period_start": pl.Date, "period_end": pl.Date}, orient="row")
     df = (df.drop("period_start", "period_end")
-          .join(periods, on=["indicator_id", "period_label"], how="left")
+          .join(periods, on=["indicator_id", "period_label"], how="inner")
           .with_columns(pl.col("__label").alias("period_label")).drop("__label"))
     df = df.with_columns(area_type_expr().alias("area_type"), pl.lit(ctx.source_id).alias("source_id"),
                          pl.lit(ctx.sha256).alias("snapshot_sha256"))
-    for c in ("sex", "age", "category_type", "category", "value_note", "area_name"):
+    for c in ("sex", "age", "category_type", "category", "value_note", "area_name", *PUBLISHER_JUDGEMENTS):
         df = df.with_columns(pl.col(c).cast(pl.String).replace("", None))
     return df.select([pl.col(n).cast(t) for n, t in CANONICAL])
 

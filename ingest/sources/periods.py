@@ -98,3 +98,21 @@ def parse_period(label: str, period_type: str) -> tuple[str, date, date]:
     else:
         raise ValueError(f"unknown period type {period_type!r} (known: {', '.join(sorted(PERIOD_TYPES))})")
     raise ValueError(f"period {text!r} does not match period type {period_type!r}")
+
+
+def normalise_label(label: str, period_type: str | None) -> str:
+    """The label as :func:`parse_period` normalises it, or the stripped label when it does not parse."""
+    try:
+        return parse_period(label, period_type)[0] if period_type else str(label).strip()
+    except ValueError:
+        return str(label).strip()
+
+
+def declared_periods(options: dict, indicator_options: dict) -> tuple[set[str] | None, set[str]]:
+    """The period selection the registry declares for one indicator: (``periods`` it is limited to, or None
+    for all; ``exclude_periods`` it must not use). An indicator's own ``periods`` replaces the dataset's;
+    ``exclude_periods`` of the source/dataset/file and of the indicator add up. Labels as written."""
+    only = indicator_options.get("periods", options.get("periods"))
+    excluded = {str(p).strip() for p in (options.get("exclude_periods") or [])}
+    excluded |= {str(p).strip() for p in (indicator_options.get("exclude_periods") or [])}
+    return ({str(p).strip() for p in only} if only is not None else None), excluded

@@ -6,6 +6,13 @@ one registry file plus indicator catalogue rows: no new Python, and the dbt sour
 generated from the registry (``ingest.sources.dbt_codegen``). ``load_registry`` validates every entry and
 raises :class:`~ingest.errors.HisError` naming the file, entry and field that are wrong.
 
+One indicator id may come from more than one dataset only when their periods cannot overlap, by declaration:
+at least one of each pair limits the indicator to listed ``periods`` and the other leaves every one of those
+out (``exclude_periods``, or its own ``periods`` list without them). Labels are compared as the period
+parser normalises them. So the canonical key (indicator, area, period, sex, age, category) stays unique
+across datasets: e.g. adult smoking 2019 comes from the full-layout Fingertips export (with its CIs and
+counts) and every other year from the lifestyle time series, which excludes 2019.
+
 A single YAML file with a top-level ``sources:`` list (and optional ``area_names:``) is also accepted, which
 is what tests use for a throwaway registry.
 """
@@ -186,7 +193,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
     sources: list[Source] = []
     seen_sources: set[str] = set()
     seen_datasets: dict[str, str] = {}
-    seen_indicators: dict[str, str] = {}
+    seen_indicators: dict[str, list[tuple[str, Path, Any]]] = {}  # id -> (dataset, file, period selection)
     for i, (entry_path, entry) in enumerate(documents, start=1):
         check = _Checker(entry_path)
         if not isinstance(entry, dict):
@@ -219,6 +226,11 @@ def load_registry(path: Path | str | None = None) -> Registry:
             if fid in {x.id for x in files}:
                 check.fail(fwhere, f"duplicate file id '{fid}'")
             files.append(SourceFile(fid, url, f.get("mirror_path"), ext, dict(f.get("options") or {})))
+        for f in files:
+            by = f.options.get("superseded_by")
+            if by is not None and (by == f.id or by not in {x.id for x in files}):
+                check.fail(f"{where} file '{f.id}'", f"option superseded_by must name another file of the source, "
+                           f"got {by!r}")
         datasets: list[Dataset] = []
         for j, d in enumerate(check.need(entry, "datasets", where, list), start=1):
             dwhere = f"{where} dataset #{j}"
@@ -246,11 +258,18 @@ def load_registry(path: Path | str | None = None) -> Registry:
                     if not isinstance(ind, dict):
                         check.fail(f"{dwhere} indicator #{k}", "each indicator must be a mapping")
                     iid = check.need(ind, "id", f"{dwhere} indicator #{k}")
-                    if iid in seen_indicators:
-                        check.fail(f"{dwhere} indicator '{iid}'",
-                                   f"duplicate indicator id (also in dataset '{seen_indicators[iid]}')")
-                    seen_indicators[iid] = did
-                    specs.append(Indicator(iid, {k2: v for k2, v in ind.items() if k2 != "id"}))
+                    iopts = {k2: v for k2, v in ind.items() if k2 != "id"}
+                    selection = _period_selection(entry, d, files, file_ids, iopts)
+                    for other, _, other_selection in seen_indicators.get(iid, []):
+                        if other == did:
+                            check.fail(f"{dwhere} indicator '{iid}'", "duplicate indicator id in the same dataset")
+                        if not _disjoint(selection, other_selection):
+                            check.fail(f"{dwhere} indicator '{iid}'",
+                                       f"duplicate indicator id (also in dataset '{other}') and the two datasets' "
+                                       "periods can overlap: limit one to `periods: [...]` and leave those out of "
+                                       "the other (`exclude_periods: [...]`)")
+                    seen_indicators.setdefault(iid, []).append((did, entry_path, selection))
+                    specs.append(Indicator(iid, iopts))
                 key = list(d.get("key_columns") or INDICATOR_KEY)
             else:
                 if d.get("indicators"):
@@ -263,6 +282,37 @@ def load_registry(path: Path | str | None = None) -> Registry:
         sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
                               required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry))
     return Registry(sources=sources, path=path, area_names=area_names)
+
+
+def _period_selection(entry: dict, d: dict, files: list[SourceFile], file_ids: list[str],
+                      iopts: dict[str, Any]) -> tuple[set[str] | None, set[str]]:
+    """What periods one indicator of one dataset can yield, by declaration: (the only labels, or None for any;
+    the labels it excludes), normalised by its period type, taken over every file of the dataset."""
+    from ingest.sources.periods import declared_periods, normalise_label
+
+    only: set[str] | None = set()
+    excluded: set[str] | None = None
+    for f in files:
+        if f.id not in file_ids:
+            continue
+        opts = {**(entry.get("options") or {}), **(d.get("options") or {}), **f.options}
+        ptype = iopts.get("period_type", opts.get("period_type"))
+        f_only, f_excluded = declared_periods(opts, iopts)
+        f_excluded = {normalise_label(p, ptype) for p in f_excluded}
+        if f_only is None or only is None:
+            only = None
+        else:
+            only |= {normalise_label(p, ptype) for p in f_only}
+        excluded = f_excluded if excluded is None else excluded & f_excluded
+    return (None if only is None else only - (excluded or set())), excluded or set()
+
+
+def _disjoint(a: tuple[set[str] | None, set[str]], b: tuple[set[str] | None, set[str]]) -> bool:
+    """True when two declared period selections cannot yield the same period."""
+    def covers(x: tuple[set[str] | None, set[str]], y: tuple[set[str] | None, set[str]]) -> bool:
+        # x is limited to a list, and y yields none of it
+        return x[0] is not None and all(p in y[1] or (y[0] is not None and p not in y[0]) for p in x[0])
+    return covers(a, b) or covers(b, a)
 
 
 def registry_document(path: Path | str | None = None) -> dict[str, Any]:

@@ -3,14 +3,24 @@
 - Fetch goes through ``ingest.fetch.fetch`` (network, mirror or cache). A source that cannot be read is
   recorded "unavailable" with the reason; the build goes on unless the source is ``required``. An
   unavailable indicator dataset that was never ingested gets an empty file with the canonical columns,
-  so dbt's sources resolve and the marts simply have no rows for it.
+  so dbt's sources resolve and the marts simply have no rows for it. A source with some of its files
+  missing (e.g. editions not in the mirror) is parsed from the files it has and recorded "available" with
+  each missing file id and why in ``reason`` (also in the log line). A file whose option ``superseded_by``
+  names an available file (a revised edition replacing a provisional one) is not parsed.
+- A dataset whose sheet is missing from its workbook (``SheetMissing``) is an error naming the sheet, unless
+  the dataset (or source) says ``sheet_missing: unavailable`` (e.g. the mirror holds a partial copy of a
+  workbook): then that dataset alone is "unavailable", logged on one line naming the sheet, recorded in
+  ``data/lake/dataset_status.csv`` and summarised in the source's status reason; it gets the same empty
+  canonical file when it was never ingested, and the source's other datasets are written as usual.
 - A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
-  lake manifest recorded and its Parquet file exists; otherwise it is "unchanged".
+  lake manifest recorded, or its Parquet file is missing or (indicator datasets) lacks today's canonical
+  columns; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
   file and renamed, so a bad file leaves the lake exactly as it was.
 
 Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
-dataset wins) and ``data/lake/source_status.csv`` (one row per source).
+dataset wins), ``data/lake/source_status.csv`` (one row per source) and ``data/lake/dataset_status.csv``
+(one row per dataset: available | unavailable | error, with the reason).
 """
 
 from __future__ import annotations
@@ -29,13 +39,16 @@ import polars as pl
 from ingest.config import Settings
 from ingest.errors import HisError
 from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
-from ingest.pipeline import log
-from ingest.sources.conform import FileContext, check_unique, empty_canonical
+from ingest.progress import log
+from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
+from ingest.sources.formats.spreadsheet import SheetMissing
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
 MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
 STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
+DATASET_STATUS_COLUMNS = ["dataset_id", "source_id", "status", "reason", "checked_at"]
+SHEET_MISSING = {"error", "unavailable"}
 
 
 def _now() -> str:
@@ -61,12 +74,33 @@ def read_lake_manifest(cfg: Settings) -> dict[str, dict[str, str]]:
     return latest
 
 
+def dataset_status_path(cfg: Settings) -> Path:
+    return cfg.lake_dir / "dataset_status.csv"
+
+
 def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
     path = status_path(cfg)
     if not path.exists():
         return {}
     with path.open(newline="", encoding="utf-8") as fh:
         return {r["source_id"]: r for r in csv.DictReader(fh)}
+
+
+def read_dataset_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """dataset id -> its row in ``dataset_status.csv`` (status available | unavailable | error, reason)."""
+    path = dataset_status_path(cfg)
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["dataset_id"]: r for r in csv.DictReader(fh)}
+
+
+def _sheet_missing_policy(source: Source, dataset: Dataset) -> str:
+    policy = str({**source.options, **dataset.options}.get("sheet_missing", "error"))
+    if policy not in SHEET_MISSING:
+        raise HisError(f"source {source.id}, dataset {dataset.id}: option sheet_missing must be one of "
+                       f"{sorted(SHEET_MISSING)}, got {policy!r}")
+    return policy
 
 
 def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -106,12 +140,36 @@ def _combined_sha(shas: list[str]) -> str:
     return shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
+def superseded(source: Source, file_id: str, snaps: dict[str, Any]) -> str | None:
+    """The file that replaces ``file_id`` when both are available (file option ``superseded_by``, e.g. a
+    revised edition replacing the provisional one of the same year), else None."""
+    by = source.file(file_id).options.get("superseded_by")
+    return by if by and by in snaps else None
+
+
+def _lake_is_current(d: Dataset, cfg: Settings) -> bool:
+    """The dataset's Parquet exists and, for an indicator dataset, has today's canonical columns (a lake written
+    before the contract grew is parsed again)."""
+    path = d.lake_path(cfg)
+    if not path.exists():
+        return False
+    return d.kind != "indicator" or pl.read_parquet_schema(path) == CANONICAL_SCHEMA
+
+
+def _widen_to_canonical(path: Path) -> None:
+    """An unavailable source's old lake file in an earlier canonical shape: add the new columns as null (the
+    rows themselves are kept as accepted)."""
+    df = pl.read_parquet(path)
+    df = df.with_columns([pl.lit(None, dtype=t).alias(n) for n, t in CANONICAL if n not in df.columns])
+    _atomic_write_parquet(df.select([pl.col(n).cast(t) for n, t in CANONICAL]), path)
+
+
 def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot]) -> pl.DataFrame:
     """Parse every available file of one dataset and combine them (raises ParseError on a bad file)."""
     parser = FORMATS[source.format]
     frames = []
     for fid in dataset.file_ids:
-        if fid not in snaps:
+        if fid not in snaps or superseded(source, fid, snaps):
             continue
         f = source.file(fid)
         snap = snaps[fid]
@@ -123,20 +181,28 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
     return df
 
 
-def run(cfg: Settings, options: dict[str, Any]) -> str:
+def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bool = False,
+        registry: Path | str | None = None) -> str:
+    """Ingest ``sources`` (default: every registered source) into the lake; returns a one-line summary.
+
+    ``offline``: never touch the network (mirror or cache only). ``registry``: another registry folder or file
+    (default: the project's ``ingest/registry``)."""
     default = cfg.project_root / "ingest" / "registry"
-    registry = load_registry(options.get("registry") or (default if default.exists() else None))
-    wanted = options.get("source") or []
-    if isinstance(wanted, str):
-        wanted = [wanted]
-    sources = [registry.source(s) for s in wanted] if wanted else registry.sources
-    offline = bool(options.get("offline"))
+    loaded = load_registry(registry or (default if default.exists() else None))
+    wanted = [sources] if isinstance(sources, str) else list(sources)
+    registry_sources = [loaded.source(s) for s in wanted] if wanted else loaded.sources
+    registry = loaded
     manifest = read_lake_manifest(cfg)
     statuses = read_source_status(cfg)
+    dstatuses = read_dataset_status(cfg)
+
+    def dstatus(source: Source, d: Dataset, status: str, reason: str = "") -> None:
+        dstatuses[d.id] = {"dataset_id": d.id, "source_id": source.id, "status": status, "reason": reason,
+                           "checked_at": _now()}
     errors: list[str] = []
     written = unchanged = 0
     unavailable: list[str] = []
-    for n, source in enumerate(sources, start=1):
+    for n, source in enumerate(registry_sources, start=1):
         start = time.perf_counter()
         snaps: dict[str, Snapshot] = {}
         missing: dict[str, str] = {}
@@ -145,13 +211,13 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
             try:
                 snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
             except SourceUnavailable as exc:
-                missing[f.id] = str(exc)
+                missing[f.id] = f"{f.id}: {exc}"
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
                     stale[f.id] = str(exc).splitlines()[0]
                 else:
-                    missing[f.id] = str(exc)
+                    missing[f.id] = f"{f.id}: {exc}"
         if not snaps:
             first = next(iter(missing.values()))
             reason = first if len(missing) == 1 else f"{first} (and {len(missing) - 1} more file(s) likewise)"
@@ -159,32 +225,53 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
                                    "checked_at": _now()}
             unavailable.append(source.id)
             for d in source.datasets:
+                dstatus(source, d, "unavailable", reason)
                 if d.kind == "indicator" and not d.lake_path(cfg).exists():
                     _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+                elif d.kind == "indicator" and not _lake_is_current(d, cfg):
+                    _widen_to_canonical(d.lake_path(cfg))
             if source.required:
                 errors.append(f"required source {source.id} is unavailable: {reason}")
-            log(f"  [{n}/{len(sources)}] {source.id}: UNAVAILABLE ({reason})")
+            log(f"  [{n}/{len(registry_sources)}] {source.id}: UNAVAILABLE ({reason})")
             continue
         config_sha = source.config_sha256()
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
+        absent: list[tuple[Dataset, str]] = []  # datasets whose sheet is missing, reported unavailable
         skipped = 0
         try:
             for d in source.datasets:
                 have = [snaps[fid].sha256 for fid in d.file_ids if fid in snaps]
                 if not have:
+                    absent.append((d, "; ".join(missing[fid] for fid in d.file_ids if fid in missing)))
                     continue
                 combined = _combined_sha(have)
                 prev = manifest.get(d.id)
                 if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
-                        and d.lake_path(cfg).exists()):
+                        and _lake_is_current(d, cfg)):
                     skipped += 1
+                    dstatus(source, d, "available")
                     continue
-                todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                policy = _sheet_missing_policy(source, d)
+                try:
+                    todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                except SheetMissing as exc:
+                    if policy != "unavailable":
+                        raise
+                    absent.append((d, exc.reason))
         except HisError as exc:
             errors.append(str(exc))
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
-            log(f"  [{n}/{len(sources)}] {source.id}: ERROR {exc}")
+            for d in source.datasets:
+                dstatus(source, d, "error", str(exc))
+            log(f"  [{n}/{len(registry_sources)}] {source.id}: ERROR {exc}")
             continue
+        for d, why in absent:
+            dstatus(source, d, "unavailable", why)
+            if d.kind == "indicator" and not d.lake_path(cfg).exists():
+                _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+            elif d.kind == "indicator" and not _lake_is_current(d, cfg):
+                _widen_to_canonical(d.lake_path(cfg))
+            log(f"  [{n}/{len(registry_sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
         rows = []
         for d, df, combined in todo:
             _atomic_write_parquet(df, d.lake_path(cfg))
@@ -192,16 +279,24 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
                          "path": str(d.lake_path(cfg).relative_to(cfg.lake_dir)), "rows": df.height,
                          "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha})
         _append_manifest(cfg, rows)
+        for d, df, _ in todo:
+            dstatus(source, d, "available")
         written += len(todo)
         unchanged += skipped
-        notes = [*(f"missing file: {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values())]
+        notes = [*(f"missing file {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values()),
+                 *(f"file {fid} superseded by {by}" for fid in snaps if (by := superseded(source, fid, snaps)))]
+        if absent:
+            notes.append(f"{len(absent)} of {len(source.datasets)} datasets unavailable: "
+                         + ", ".join(d.id for d, _ in absent) + " (reasons in dataset_status.csv)")
         reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
-        log(f"  [{n}/{len(sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
-            f"{skipped} unchanged, {time.perf_counter() - start:.2f}s")
+        gaps = f", {len(missing)} of {len(source.files)} files missing ({', '.join(missing)})" if missing else ""
+        log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
+            f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
-    summary = (f"{len(sources)} sources, {written} datasets written, {unchanged} unchanged, "
+    _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
+    summary = (f"{len(registry_sources)} sources, {written} datasets written, {unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
     if errors:
         raise HisError(f"ingest failed ({summary}); nothing was written for the failing source(s):\n- "

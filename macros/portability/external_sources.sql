@@ -75,9 +75,19 @@
 {% macro spark__register_external_sources() -%}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set schemas = [] -%}
+  {%- set cwd = [] -%}
   {%- for uid in his_sources_to_register() -%}
     {%- set node = graph.sources[uid] -%}
     {%- set location = his_external_location(node) -%}
+    {%- if location and not (location.startswith('/') or ':' in location.split('/')[0]) -%}
+      {#- A relative path (plain `dbt build` from the project root, HIS_DATA_DIR unset): resolve it against the
+          working directory, as DuckDB does. Spark would resolve a table location against the database's own
+          directory under spark.sql.warehouse.dir instead. -#}
+      {%- if not cwd -%}
+        {%- do cwd.append(run_query("select reflect('java.lang.System', 'getProperty', 'user.dir')").columns[0].values()[0]) -%}
+      {%- endif -%}
+      {%- set location = cwd[0] ~ '/' ~ location -%}
+    {%- endif -%}
     {%- if location -%}
       {%- set fmt = his_external_format(node, location) -%}
       {%- set relation = api.Relation.create(schema=node.schema, identifier=node.identifier) -%}

@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
--- Every indicator staging model (var indicator_staging_models, checked against the 'indicator' tag)
+-- Every indicator staging model of the source registry (indicator_staging_models(), checked against the 'indicator' tag)
 -- unioned into the one canonical long table. All share the canonical columns in the same order and types.
 -- A view, not a table: fct_indicator_value is the one materialised copy of these rows (at 10M rows a table here
 -- was a second full copy; README "Performance"), and its tests (keys, relationships) cover these rows.

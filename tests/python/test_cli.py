@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ingest import cli
 from ingest.config import settings
 from ingest.errors import HisError
-from ingest.pipeline import Stage, run_stages
+from pipeline import cli
+from pipeline.context import BuildContext
+from pipeline.runner import Stage, run_stages
 
 
 def test_build_order_puts_gates_before_reports():
@@ -17,18 +18,18 @@ def test_build_order_puts_gates_before_reports():
 def test_run_stages_stops_at_first_failure_and_reports_it():
     ran: list[str] = []
 
-    def ok(cfg, opts):
+    def ok(ctx):
         ran.append("a")
         return "fine"
 
-    def bad(cfg, opts):
+    def bad(ctx):
         ran.append("b")
         raise HisError("plan document not found: x.md")
 
-    def never(cfg, opts):
+    def never(ctx):
         ran.append("c")
 
-    report = run_stages([Stage("a", "", ok), Stage("b", "", bad), Stage("c", "", never)], settings(), {})
+    report = run_stages([Stage("a", "", ok), Stage("b", "", bad), Stage("c", "", never)], BuildContext.of(settings()))
     assert ran == ["a", "b"]
     assert not report.ok
     assert [r.ok for r in report.results] == [True, False]

@@ -51,4 +51,5 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
     )
     default = ctx.options.get("period_type", "calendar_year")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}
-    return conform(ctx, df, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes)
+    return conform(ctx, df, area_level=dataset.area_level, area_names=registry.area_names, period_types=ptypes,
+                   indicator_options={i.id: i.options for i in dataset.indicator_specs})

@@ -1,12 +1,14 @@
 -- One row per London borough, indicator, period and breakdown: the value with its 95% CI (published, or Wilson
 -- from count/denominator), compared with London and England, ranked among the boroughs, with the borough's
--- deprivation fifth.
+-- deprivation fifth and IMD rank from the English Indices of Deprivation 2025 (dim_area.imd2025_*).
 with values_all as (
     select * from {{ ref('int_indicator_values_enriched') }}
 ),
 
 boroughs as (
-    select area_code, area_name, deprivation_fifth, imd2019_rank from {{ ref('dim_area') }} where is_london_borough
+    select area_code, area_name, imd2025_fifth, imd2025_rank_of_average_score
+    from {{ ref('dim_area') }}
+    where is_london_borough
 ),
 
 indicators as (
@@ -25,7 +27,7 @@ benchmarks as (
 ),
 
 borough_values as (
-    select v.*, b.deprivation_fifth, b.imd2019_rank, i.polarity
+    select v.*, b.imd2025_fifth, b.imd2025_rank_of_average_score, i.polarity
     from values_all as v
     inner join boroughs as b on v.area_code = b.area_code
     left join indicators as i on v.indicator_id = i.indicator_id
@@ -76,8 +78,8 @@ select
     end as comparison_note,
     cast(r.rank_among_boroughs as integer) as rank_among_boroughs,
     cast(r.n_boroughs_ranked as integer) as n_boroughs_ranked,
-    cast(r.deprivation_fifth as integer) as deprivation_fifth,
-    cast(r.imd2019_rank as integer) as imd2019_rank,
+    cast(r.imd2025_fifth as integer) as imd2025_fifth,
+    cast(r.imd2025_rank_of_average_score as integer) as imd2025_rank_of_average_score,
     r.source_id
 from ranked as r
 left join benchmarks as bm on r.comparison_key = bm.comparison_key

@@ -1,21 +1,29 @@
 -- One row per indicator, period and breakdown with borough values: inequality between London boroughs by
--- deprivation (IMD 2019). Fifth means are unweighted means of the borough values in the most deprived fifth
--- (deprivation_fifth = 1) and the least deprived fifth (5); gap = most - least, ratio = most / least.
--- The slope index of inequality ranks boroughs by IMD 2019 rank (most deprived first), weights them by population
--- and gives the modelled least- minus most-deprived difference with a 95% CI (README "Methods").
+-- deprivation, the IMD of the English Indices of Deprivation edition var inequality_imd_edition (default 2025;
+-- 2019 reproduces older analyses; the edition is in column imd_edition). Fifth means are unweighted means of the
+-- borough values in the most deprived fifth (dim_area.imd<edition>_fifth = 1) and the least deprived fifth (5);
+-- gap = most - least, ratio = most / least. The slope index of inequality ranks boroughs by the same edition's
+-- IMD rank of average score (most deprived first), weights them by population and gives the modelled least-
+-- minus most-deprived difference with a 95% CI (README "Methods").
 -- Coverage rule: gap, ratio and SII are given only when at least var inequality_min_boroughs (default 25 of 33)
 -- boroughs have a value and each end fifth has at least var inequality_min_per_fifth (default 2), so a year with a
 -- handful of published boroughs (e.g. NCMP 2020/21) does not produce a spurious gap.
 {%- set z = z_value(0.95) %}
 {%- set min_boroughs = var('inequality_min_boroughs', 25) %}
 {%- set min_fifth = var('inequality_min_per_fifth', 2) %}
+{%- set edition = var('inequality_imd_edition', 2025) | string %}
+{%- if edition not in ['2025', '2019'] %}
+{{ exceptions.raise_compiler_error("var inequality_imd_edition must be 2025 or 2019 (the IoD editions in dim_area), got " ~ edition) }}
+{%- endif %}
 
 with borough_values as (
     select
         v.comparison_key, v.indicator_id, v.period_label, v.period_start, v.period_end,
         v.sex, v.age, v.category_type, v.category, v.value, v.lower_ci, v.upper_ci,
         case when v.upper_ci > v.lower_ci then (v.upper_ci - v.lower_ci) / (2 * {{ z }}) end as se,
-        a.deprivation_fifth, a.imd2019_rank, a.population
+        a.imd{{ edition }}_fifth as deprivation_fifth,
+        a.imd{{ edition }}_rank_of_average_score as imd_rank,
+        a.population
     from {{ ref('int_indicator_values_enriched') }} as v
     inner join {{ ref('dim_area') }} as a on v.area_code = a.area_code
     where a.is_london_borough and v.value is not null
@@ -42,7 +50,7 @@ fifths as (
 ),
 
 sii as (
-    {{ slope_index_of_inequality('borough_values', ['comparison_key'], 'imd2019_rank', 'value', 'population', 'se') }}
+    {{ slope_index_of_inequality('borough_values', ['comparison_key'], 'imd_rank', 'value', 'population', 'se') }}
 )
 
 {%- set covered = '(f.n_boroughs >= ' ~ min_boroughs ~ ' and f.n_most_deprived >= ' ~ min_fifth ~ ' and f.n_least_deprived >= ' ~ min_fifth ~ ')' %}
@@ -68,7 +76,8 @@ select
     case when {{ covered }} and s.n_units >= 3 then s.sii_upper_ci end as sii_upper_ci,
     case when {{ covered }} and s.n_units >= 3 then s.sii_ci_method end as sii_ci_method,
     i.polarity,
-    i.unit
+    i.unit,
+    cast('IoD{{ edition }}' as {{ dbt.type_string() }}) as imd_edition
 from fifths as f
 left join sii as s on f.comparison_key = s.comparison_key
 left join {{ ref('dim_indicator') }} as i on f.indicator_id = i.indicator_id

@@ -1,7 +1,8 @@
 -- One row per objective (and 'strategy', the strategy as a whole) and linked indicator breakdown: the latest
 -- London value (publisher's or derived from boroughs), its comparison with England, the London trend and the
--- latest inequality gap between the most and least deprived fifths of boroughs. Objectives with no linked
--- indicator get one row with a null indicator so the scorecard shows the gap in evidence.
+-- latest inequality gap between the most and least deprived fifths of boroughs (fct_inequality_gap: IoD2025
+-- IMD fifths). Objectives with no linked indicator get one row with a null indicator so the scorecard shows the
+-- gap in evidence.
 with objectives as (
     select cast(objective_id as {{ dbt.type_string() }}) as objective_id, cast(aim_id as integer) as aim_id,
         title as objective_title, 'objective' as scope

@@ -1,5 +1,6 @@
+-- generated from the source registry (ingest/registry/fingertips_api.yml) by `his generate`: do not edit
+-- OHID Fingertips API exports with confidence intervals, counts and denominators: every indicator dataset of source fingertips_api, canonical columns with portable types.
 {{ config(tags=['indicator']) }}
--- OHID Fingertips API exports with confidence intervals, counts and denominators: every lake dataset of source fingertips_api, canonical columns with portable types.
 {{ indicator_staging([
     lake_source('fingertips_api', 'excess_weight_reception'),
     lake_source('fingertips_api', 'excess_weight_year6'),

@@ -1,4 +1,4 @@
--- Quality gate results as written by ingest/quality/results.py, typed and with portable column names.
+-- Quality gate results as written by pipeline/quality/results.py, typed and with portable column names.
 select
     cast(run_id as {{ dbt.type_string() }}) as run_id,
     cast(run_at as {{ dbt.type_timestamp() }}) as run_at,

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from ingest.config import PROJECT_ROOT, settings
-from ingest.dbt_runner import published_state
+from pipeline.warehouse import published_state
 
 
 def _build(data: Path, mirror: Path) -> str:
-    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "build", "--skip", "report", "--data-dir", str(data),
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", "--skip", "report", "--data-dir", str(data),
                            "--mirror", str(mirror)], cwd=PROJECT_ROOT, capture_output=True, text=True,
                           timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]

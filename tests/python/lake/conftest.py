@@ -15,7 +15,7 @@ def ingested(tmp_path_factory, mirror_dir):
     """(settings, summary) after `his ingest` from the real mirror into a private data dir (read only!)."""
     data = tmp_path_factory.mktemp("ingested") / "data"
     cfg = settings(data_dir=data, mirror=mirror_dir)
-    summary = stage.run(cfg, {})
+    summary = stage.run(cfg)
     return cfg, summary
 
 

@@ -94,7 +94,8 @@ def private_mirror(tmp: Path, real_mirror: Path, skip: tuple[str, ...] = ("phe_m
 
 
 def lake_fingerprint(lake: Path) -> dict[str, str]:
-    """sha256 of every file in the lake (manifest and Parquet files), except source_status.csv, which
-    records each run's outcome and so is meant to change."""
+    """sha256 of every file in the lake (manifest and Parquet files), except source_status.csv and
+    dataset_status.csv, which record each run's outcome and so are meant to change."""
     return {str(p.relative_to(lake)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(lake.rglob("*")) if p.is_file() and p.name != "source_status.csv"}
+            for p in sorted(lake.rglob("*"))
+            if p.is_file() and p.name not in ("source_status.csv", "dataset_status.csv")}

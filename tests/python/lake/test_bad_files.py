@@ -16,13 +16,13 @@ def good_lake(tmp_path, mirror_dir):
     """A lake ingested from a private copy of the mirror whose files the test may break."""
     mirror = private_mirror(tmp_path, mirror_dir)
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror)
-    stage.run(cfg, {})
+    stage.run(cfg)
     return cfg, mirror, lake_fingerprint(cfg.lake_dir)
 
 
 def _fails(cfg, source, *patterns):
     with pytest.raises(HisError) as info:
-        stage.run(cfg, {"source": [source]})
+        stage.run(cfg, sources=[source])
     message = str(info.value)
     for p in patterns:
         assert p in message, message
@@ -138,11 +138,11 @@ def test_duplicated_month_in_the_datastore_csv(good_lake, mirror_dir):
     registry = cfg.data_dir / "registry.yml"
     registry.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(HisError, match=r"air-quality-london-monthly-averages.csv.*duplicate key.*period_label=2012-12"):
-        stage.run(cfg, {"source": ["gla_london_air_quality"], "registry": registry})
+        stage.run(cfg, sources=["gla_london_air_quality"], registry=registry)
     assert lake_fingerprint(cfg.lake_dir) == before
     opts["duplicate_periods"] = "keep_first"
     registry.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    stage.run(cfg, {"source": ["gla_london_air_quality"], "registry": registry})
+    stage.run(cfg, sources=["gla_london_air_quality"], registry=registry)
     df = pl.read_parquet(cfg.lake_dir / "gla_london_air_quality" / "london_air_quality_monthly.parquet")
     pm25 = df.filter(pl.col("indicator_id") == "pm25_concentration_background")
     assert pm25.height == 138 and pm25["period_label"].n_unique() == 138

@@ -25,7 +25,7 @@ SURVEY_YEARS = ["2015/16", "2016/17", "2017/18", "2018/19", "2019/20", "2020/21"
 @pytest.fixture(scope="module")
 def cycling_lake(tmp_path_factory, mirror_dir):
     cfg = settings(data_dir=tmp_path_factory.mktemp("cycling") / "data", mirror=mirror_dir)
-    summary = stage.run(cfg, {"source": [SOURCE], "offline": True})
+    summary = stage.run(cfg, sources=[SOURCE], offline=True)
     return cfg, summary
 
 
@@ -80,7 +80,7 @@ def test_note_6_cells_outside_london_need_the_null_tokens_option(tmp_path, mirro
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     with pytest.raises(HisError, match=r"neither numbers nor a known suppression marker: '\[note 6\]'"):
-        stage.run(cfg, {"source": [SOURCE], "registry": path})
+        stage.run(cfg, sources=[SOURCE], registry=path)
 
 
 # --- CW0301 (not in the mirror): the same layout, on a hand-written fixture workbook --------------------------
@@ -98,7 +98,7 @@ def _cw0301_mirror(tmp_path, sheets=None, name="cw0301.ods"):
 
 def test_cw0301_fixture_suppressed_cells_are_null_with_the_token(tmp_path):
     cfg = settings(data_dir=tmp_path / "data", mirror=_cw0301_mirror(tmp_path))
-    assert stage.run(cfg, {"source": [CW0301], "offline": True}).startswith("1 sources, 1 datasets written")
+    assert stage.run(cfg, sources=[CW0301], offline=True).startswith("1 sources, 1 datasets written")
     df = pl.read_parquet(cfg.lake_dir / CW0301 / "walking_or_cycling_any_purpose.parquet")
     assert "E06000001" not in df["area_code"].to_list()               # Hartlepool: not London
     bd = df.filter(pl.col("area_code") == "E09000002")
@@ -117,7 +117,7 @@ def test_cw0301_fixture_suppressed_cells_are_null_with_the_token(tmp_path):
 def test_cw0301_unavailable_offline_without_the_file(tmp_path):
     (tmp_path / "empty").mkdir()
     cfg = settings(data_dir=tmp_path / "data", mirror=tmp_path / "empty")
-    summary = stage.run(cfg, {"source": [CW0301], "offline": True})
+    summary = stage.run(cfg, sources=[CW0301], offline=True)
     assert summary.endswith(f"1 unavailable ({CW0301})")
     assert pl.read_parquet(cfg.lake_dir / CW0301 / "walking_or_cycling_any_purpose.parquet").height == 0
 
@@ -125,11 +125,11 @@ def test_cw0301_unavailable_offline_without_the_file(tmp_path):
 def _good_then_broken(tmp_path, break_with):
     mirror = _cw0301_mirror(tmp_path)
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror)
-    stage.run(cfg, {"source": [CW0301], "offline": True})
+    stage.run(cfg, sources=[CW0301], offline=True)
     before = lake_fingerprint(cfg.lake_dir)
     break_with(mirror / CW0301 / "cw0301.ods")
     with pytest.raises(HisError) as info:
-        stage.run(cfg, {"source": [CW0301], "offline": True})
+        stage.run(cfg, sources=[CW0301], offline=True)
     assert lake_fingerprint(cfg.lake_dir) == before                   # the accepted lake is untouched
     assert stage.read_source_status(cfg)[CW0301]["status"] == "error"
     return str(info.value)
@@ -156,7 +156,9 @@ def test_xlsx_given_where_ods_is_expected(tmp_path):
         wb.save(path)                                                 # xlsx bytes under the .ods name
 
     message = _good_then_broken(tmp_path, save_as_xlsx)
-    assert "cw0301.ods" in message and "declared .ods but its bytes are an xlsx workbook" in message
+    assert f"file {CW0301}/cw0301.ods" in message
+    assert "should be an OpenDocument .ods spreadsheet (zip package) but its bytes are a zip " \
+           "package (.xlsx/.ods) holding an Excel .xlsx workbook" in message, message
 
 
 def test_renamed_frequency_is_an_error_naming_what_the_column_holds(tmp_path):

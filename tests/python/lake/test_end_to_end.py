@@ -1,4 +1,5 @@
-"""Slow end to end: `his ingest` from the mirror into a private data dir, then a real `dbt build`."""
+"""Slow end to end: the session's shared mirror build (`his build --skip report` from the mirror: ingest, gate 1,
+dbt build, gate 2, publish) puts every lake row in fct_indicator_value."""
 
 from __future__ import annotations
 
@@ -6,17 +7,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.cli import main
-from ingest.config import settings
-
 
 @pytest.mark.slow
-def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(tmp_path, mirror_dir, monkeypatch):
-    data = tmp_path / "data"
-    monkeypatch.setenv("HIS_MIRROR", str(mirror_dir))
-    assert main(["ingest", "--data-dir", str(data)]) == 0
-    assert main(["dbt", "--data-dir", str(data)]) == 0
-    cfg = settings(data_dir=data, mirror=mirror_dir)
+def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(mirror_build):
+    cfg = mirror_build
 
     lake = pl.concat([pl.read_parquet(p) for p in cfg.lake_dir.glob("*/*.parquet")
                       if "indicator_id" in pl.read_parquet_schema(p)])
@@ -25,13 +19,16 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(tmp_pa
     try:
         got = dict(con.execute("select indicator_id, count(*) from fct_indicator_value group by 1").fetchall())
         assert got == expected
-        assert sum(got.values()) == 7443   # 14 mirrored indicator datasets (see test_mirror_ingest)
-        assert "living_wage_jobs_below" not in got                     # unavailable offline: no rows, no error
+        # 20 mirrored indicator datasets with rows (see test_mirror_ingest): 5,467 rows from 13 of them,
+        # 1,414 from the 4 GLA HIS datasets whose sheets are in the mirror's partial workbook (640+576+165+33),
+        # and 2,520 from the 3 DfT CW0302 cycling datasets (3 x 840)
+        assert sum(got.values()) == 9401
+        assert got["living_wage_jobs_below"] == 333    # ASHE 2022 provisional, 37 areas x 9 sheets
         n_ind = con.execute("select count(*) from dim_indicator").fetchone()[0]
-        assert n_ind == 35
+        assert n_ind == 54   # 25, the 13 GLA HIS indicators (his_*), the 16 DfT walking/cycling indicators
         areas = con.execute("select area_type, count(*) from dim_area group by 1 order by 1").fetchall()
-        assert areas == [("borough", 33), ("country", 1), ("region", 1)]
-        fifths = con.execute("select deprivation_fifth, count(*) from dim_area where is_london_borough "
+        assert areas == [("borough", 33), ("country", 1), ("region", 1), ("sub_region", 2)]
+        fifths = con.execute("select imd2025_fifth, count(*) from dim_area where is_london_borough "
                              "group by 1 order by 1").fetchall()
         assert fifths == [(1, 7), (2, 7), (3, 7), (4, 6), (5, 6)]
         # suppressed values stay null in the mart, never zero

@@ -11,9 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest import dbt_runner
 from ingest.config import settings
 from ingest.sources import stage
+from pipeline import warehouse as dbt_runner
+from pipeline.context import BuildContext
 
 KEY = "indicator_id, area_code, period_label, sex, age, category_type, category"
 
@@ -33,7 +34,7 @@ def _same_as_fresh_build(cfg, tmp_path) -> None:
     """The incrementally maintained table has exactly the rows of a full build from the same lake."""
     fresh = settings(data_dir=tmp_path / "fresh", mirror=cfg.mirror)
     shutil.copytree(cfg.data_dir, fresh.data_dir, ignore=shutil.ignore_patterns("warehouse.duckdb*"))
-    assert "full build" in dbt_runner.run(fresh, {})
+    assert "full build" in dbt_runner.run(BuildContext.of(fresh))
     con = duckdb.connect()
     try:
         con.execute(f"attach '{cfg.warehouse}' as inc (read_only)")
@@ -49,8 +50,8 @@ def _same_as_fresh_build(cfg, tmp_path) -> None:
 @pytest.mark.slow
 def test_fact_is_rebuilt_only_for_changed_sources(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
-    stage.run(cfg, {})
-    assert "full build" in dbt_runner.run(cfg, {})
+    stage.run(cfg)
+    assert "full build" in dbt_runner.run(BuildContext.of(cfg))
     before = _rows(cfg)
     assert {"fingertips_lifestyle", "gla_london_air_quality", "fingertips_ncmp_obesity"} <= set(before)
 
@@ -58,7 +59,7 @@ def test_fact_is_rebuilt_only_for_changed_sources(tmp_path, mirror_dir):
     path = cfg.lake_dir / "fingertips_lifestyle" / "adult_smoking.parquet"
     df = pl.read_parquet(path)
     df.slice(1).with_columns(pl.lit("f" * 64).alias("snapshot_sha256")).write_parquet(path)
-    assert "incremental models updated in place" in dbt_runner.run(cfg, {})
+    assert "incremental models updated in place" in dbt_runner.run(BuildContext.of(cfg))
     after = _rows(cfg)
     assert after["fingertips_lifestyle"]["rows"] == before["fingertips_lifestyle"]["rows"] - 1
     # every row of the changed source was written again (new rowids), every other source's row was left alone
@@ -70,7 +71,7 @@ def test_fact_is_rebuilt_only_for_changed_sources(tmp_path, mirror_dir):
     # a lake file rewritten in place under the same snapshot id (a hand fix): `his dbt` sees the file change
     obesity = next((cfg.lake_dir / "fingertips_ncmp_obesity").glob("*.parquet"))
     pl.read_parquet(obesity).slice(1).write_parquet(obesity)
-    assert "incremental models updated in place" in dbt_runner.run(cfg, {})
+    assert "incremental models updated in place" in dbt_runner.run(BuildContext.of(cfg))
     edited = _rows(cfg)
     assert edited["fingertips_ncmp_obesity"]["rows"] == before["fingertips_ncmp_obesity"]["rows"] - 1
     assert not set(edited["fingertips_ncmp_obesity"]["rowids"]) & set(before["fingertips_ncmp_obesity"]["rowids"])
@@ -80,7 +81,7 @@ def test_fact_is_rebuilt_only_for_changed_sources(tmp_path, mirror_dir):
     # a source whose lake file now holds no rows loses its rows in the fact
     aq = cfg.lake_dir / "gla_london_air_quality" / "london_air_quality_monthly.parquet"
     pl.read_parquet(aq).clear().write_parquet(aq)
-    assert "incremental models updated in place" in dbt_runner.run(cfg, {})
+    assert "incremental models updated in place" in dbt_runner.run(BuildContext.of(cfg))
     after2 = _rows(cfg)
     assert "gla_london_air_quality" not in after2
     assert after2["fingertips_ncmp_obesity"] == before["fingertips_ncmp_obesity"]
@@ -90,6 +91,6 @@ def test_fact_is_rebuilt_only_for_changed_sources(tmp_path, mirror_dir):
     state_path = cfg.warehouse.with_name(cfg.warehouse.name + ".inputs.json")
     state = json.loads(state_path.read_text())
     state_path.write_text(json.dumps({**state, "project_fingerprint": "changed"}))
-    assert "full build" in dbt_runner.run(cfg, {})
+    assert "full build" in dbt_runner.run(BuildContext.of(cfg))
     after3 = _rows(cfg)
     assert {s: v["rows"] for s, v in after3.items()} == {s: v["rows"] for s, v in after2.items()}

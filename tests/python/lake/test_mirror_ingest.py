@@ -15,7 +15,7 @@ from .conftest import lake_frame
 EXPECTED_ROWS = {
     ("fingertips_ncmp_obesity", "ncmp_obesity_reception"): 374,   # 33 boroughs x 11 years + England x 11
     ("fingertips_ncmp_obesity", "ncmp_obesity_year6"): 374,
-    ("fingertips_lifestyle", "adult_smoking"): 476,               # 462 London + 14 England
+    ("fingertips_lifestyle", "adult_smoking"): 442,               # 462 London + 14 England, less 2019 (33 + 1)
     ("fingertips_lifestyle", "active_adults"): 340,
     ("fingertips_lifestyle", "inactive_adults"): 340,
     ("fingertips_lifestyle", "active_children"): 271,
@@ -25,8 +25,16 @@ EXPECTED_ROWS = {
     ("ons_sdg_air_pollution_mortality", "pm25_mortality_fraction"): 560,  # 462 boroughs + 14 London + 84 England
     ("gla_london_air_quality", "london_air_quality_monthly"): 556,        # 139 months x 4 series
     ("mhclg_imd2019", "imd2019_lad"): 317,
+    ("mhclg_imd2025", "imd2025_lad"): 296,                                 # 2,960 long rows pivoted: 296 districts
     ("ons_mid_year_population", "mid_year_population"): 8400,              # 420 areas x 20 years
     ("ons_london_boroughs_boundaries", "london_boroughs"): 33,
+    # 37 areas (33 boroughs, Inner/Outer London, London, England) x 9 sheets (All, sex, working pattern), 2022
+    ("ons_ashe_living_wage", "living_wage_jobs_below"): 333,
+    ("fingertips_tobacco_profiles_london_2019", "tobacco_profiles_london_2019"): 245,  # 7 indicators x 35 areas
+    ("gla_his_indicators", "his_healthy_life_expectancy"): 640,        # 32 boroughs x 10 periods x 2 sexes
+    ("gla_his_indicators", "his_excess_weight_year6"): 576,            # 32 boroughs x 18 school years
+    ("gla_his_indicators", "his_pm25_mortality_fraction"): 165,        # 33 boroughs x 5 years
+    ("gla_his_indicators", "his_hiv_late_diagnosis"): 33,              # London x 3 ethnic groups x 11 periods
     ("dft_cw0302_cycling_by_la", "cycling_travel"): 840,                 # 4 frequencies x 35 areas x 6 years
     ("dft_cw0302_cycling_by_la", "cycling_leisure"): 840,
     ("dft_cw0302_cycling_by_la", "cycling_any_purpose"): 840,
@@ -35,8 +43,8 @@ EXPECTED_ROWS = {
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("12 sources, 17 datasets written, 0 unchanged, "
-                       "3 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api, ons_ashe_living_wage)")
+    assert summary == ("15 sources, 24 datasets written, 0 unchanged, "
+                       "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
     for (source_id, dataset_id), n in EXPECTED_ROWS.items():
@@ -45,8 +53,9 @@ def test_summary_and_manifest(ingested):
         assert len(rows[dataset_id]["snapshot_sha256"]) == 64
     with (cfg.lake_dir / "source_status.csv").open(encoding="utf-8") as fh:
         status = {r["source_id"]: r for r in csv.DictReader(fh)}
-    assert status["ons_ashe_living_wage"]["status"] == "unavailable"
-    assert "ons_ashe_living_wage" in status["ons_ashe_living_wage"]["reason"]
+    # only the 2022 provisional edition is mirrored: available, the other editions named as missing files
+    assert status["ons_ashe_living_wage"]["status"] == "available"
+    assert "missing file ashe_2023_provisional" in status["ons_ashe_living_wage"]["reason"]
     assert status["fingertips_lifestyle"]["status"] == "available"
 
 

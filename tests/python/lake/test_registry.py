@@ -16,8 +16,8 @@ def test_registry_loads_every_mirrored_source():
     reg = load_registry()
     ids = {s.id for s in reg.sources}
     assert {"fingertips_ncmp_obesity", "fingertips_lifestyle", "fingertips_life_expectancy",
-            "ons_sdg_air_pollution_mortality", "gla_london_air_quality", "mhclg_imd2019", "ons_mid_year_population",
-            "ons_london_boroughs_boundaries", "ons_ashe_living_wage", "fingertips_api"} <= ids
+            "ons_sdg_air_pollution_mortality", "gla_london_air_quality", "mhclg_imd2019", "mhclg_imd2025",
+            "ons_mid_year_population", "ons_london_boroughs_boundaries", "ons_ashe_living_wage", "fingertips_api"} <= ids
     for s in reg.sources:
         assert s.licence and s.publisher and s.homepage.startswith("https://")
         for f in s.files:
@@ -32,10 +32,14 @@ def test_every_registry_indicator_has_a_catalogue_row_and_back(project_root):
     reg = load_registry()
     with (project_root / "seeds" / "reference" / "indicator_catalogue.csv").open(encoding="utf-8") as fh:
         catalogue = {r["indicator_id"]: r for r in csv.DictReader(fh)}
-    registry = {i: d for d in reg.datasets() for i in d.indicators}
+    registry: dict[str, list] = {}
+    for d in reg.datasets():
+        for i in d.indicators:
+            registry.setdefault(i, []).append(d)
     assert set(registry) == set(catalogue)
-    for ind, d in registry.items():
-        assert catalogue[ind]["dataset_id"] == d.id and catalogue[ind]["source_id"] == d.source_id
+    for ind, datasets in registry.items():
+        # an indicator from two datasets (disjoint periods) is catalogued under one of them
+        assert (catalogue[ind]["source_id"], catalogue[ind]["dataset_id"]) in {(d.source_id, d.id) for d in datasets}
 
 
 def _write(tmp_path: Path, mutate) -> Path:
@@ -81,3 +85,29 @@ def test_unknown_file_reference_is_rejected(tmp_path):
     path = _write(tmp_path, lambda d: d["sources"][0]["datasets"][0].update(file="nope"))
     with pytest.raises(HisError, match="refers to unknown file 'nope'"):
         load_registry(path)
+
+
+def test_one_indicator_from_two_datasets_needs_disjoint_periods(tmp_path):
+    """adult_smoking: 2019 from the tobacco profiles export, every other year from fingertips_lifestyle."""
+    reg = load_registry()
+    carrying = sorted(d.id for d in reg.datasets() if "adult_smoking" in d.indicators)
+    assert carrying == ["adult_smoking", "tobacco_profiles_london_2019"]
+
+    def smoking(doc, source_id):
+        src = next(s for s in doc["sources"] if s["id"] == source_id)
+        return next(i for d in src["datasets"] for i in d["indicators"] if i["id"] == "adult_smoking")
+
+    def overlap(doc):  # the lifestyle series no longer leaves 2019 out
+        smoking(doc, "fingertips_lifestyle").pop("exclude_periods")
+    with pytest.raises(HisError, match=r"adult_smoking.*duplicate indicator id.*periods can overlap"):
+        load_registry(_write(tmp_path, overlap))
+
+    def normalised(doc):  # labels are compared as normalised: " 2019" is 2019
+        smoking(doc, "fingertips_lifestyle")["exclude_periods"] = [" 2019 "]
+        smoking(doc, "fingertips_tobacco_profiles_london_2019")["periods"] = [2019]
+    load_registry(_write(tmp_path, normalised))
+
+    def widened(doc):  # the export may not claim a year the lifestyle series keeps
+        smoking(doc, "fingertips_tobacco_profiles_london_2019")["periods"] = ["2019", "2020"]
+    with pytest.raises(HisError, match="periods can overlap"):
+        load_registry(_write(tmp_path, widened))

@@ -48,7 +48,7 @@ def seed_files(cfg) -> dict[str, bytes]:
 
 def test_writes_the_four_seeds_and_reports_counts(tmp_path):
     cfg, _ = project(tmp_path, GOOD)
-    summary = stage.run(cfg, {})
+    summary = stage.run(cfg)
     assert "1 aims, 1 objectives, 1 actions (0 nested), 1 key commitments, 1 targets" in summary
     files = seed_files(cfg)
     assert sorted(files) == sorted(stage.SEED_FILES)
@@ -56,13 +56,13 @@ def test_writes_the_four_seeds_and_reports_counts(tmp_path):
         files["plan_targets.csv"].decode().splitlines()[1]
         == "KC1.1-T1,KC1.1,School Superzones supported,50,School Superzones,2025,at_most"
     )
-    assert "seeds unchanged" in stage.run(cfg, {})  # a second run rewrites nothing
+    assert "seeds unchanged" in stage.run(cfg)  # a second run rewrites nothing
 
 
 def test_missing_document_is_a_clear_error_and_writes_nothing(tmp_path):
     cfg, doc = project(tmp_path, None)
     with pytest.raises(HisError, match="plan document not found") as err:
-        stage.run(cfg, {})
+        stage.run(cfg)
     assert str(doc) in str(err.value)
     assert seed_files(cfg) == {}
 
@@ -70,7 +70,7 @@ def test_missing_document_is_a_clear_error_and_writes_nothing(tmp_path):
 def test_empty_document_names_file_and_line(tmp_path):
     cfg, doc = project(tmp_path, "\n  \n\n")
     with pytest.raises(HisError) as err:
-        stage.run(cfg, {})
+        stage.run(cfg)
     assert f"{doc}:1:" in str(err.value) and "empty" in str(err.value)
     assert seed_files(cfg) == {}
 
@@ -105,7 +105,7 @@ def test_empty_document_names_file_and_line(tmp_path):
 def test_structural_problems_name_file_and_line(tmp_path, text, line, words):
     cfg, doc = project(tmp_path, text)
     with pytest.raises(HisError) as err:
-        stage.run(cfg, {})
+        stage.run(cfg)
     assert f"{doc}:{line}:" in str(err.value)
     assert words in str(err.value)
     assert seed_files(cfg) == {}
@@ -113,17 +113,17 @@ def test_structural_problems_name_file_and_line(tmp_path, text, line, words):
 
 def test_a_bad_document_leaves_the_previous_seeds_untouched(tmp_path):
     cfg, doc = project(tmp_path, GOOD)
-    stage.run(cfg, {})
+    stage.run(cfg)
     before = seed_files(cfg)
     doc.write_text("# Plan\n\n## **1.1 Orphan objective**\n", encoding="utf-8")
     with pytest.raises(HisError, match="under no aim"):
-        stage.run(cfg, {})
+        stage.run(cfg)
     assert seed_files(cfg) == before
 
 
 def test_a_failure_while_renaming_rolls_back_to_the_previous_seeds(tmp_path, monkeypatch):
     cfg, doc = project(tmp_path, GOOD)
-    stage.run(cfg, {})
+    stage.run(cfg)
     before = seed_files(cfg)
     doc.write_text(GOOD.replace("- Act.", "- Act now.\n- Act again.").replace("50", "60"), encoding="utf-8")
 
@@ -138,14 +138,14 @@ def test_a_failure_while_renaming_rolls_back_to_the_previous_seeds(tmp_path, mon
 
     monkeypatch.setattr(stage.os, "replace", flaky_replace)
     with pytest.raises(HisError, match="previous seeds kept"):
-        stage.run(cfg, {})
+        stage.run(cfg)
     monkeypatch.setattr(stage.os, "replace", real_replace)
     assert seed_files(cfg) == before  # all four as they were, no temp or backup file left
     assert calls["n"] >= 3  # the failed rename happened and the first file was restored
 
 
 def test_the_cli_runs_the_plan_stage(tmp_path, monkeypatch):
-    from ingest import cli
+    from pipeline import cli
 
     cfg, _ = project(tmp_path, GOOD)
     monkeypatch.setattr(cli, "settings", lambda **kw: cfg)

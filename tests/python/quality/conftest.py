@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from ingest.config import Settings
-from ingest.quality import stage, suites
+from pipeline.quality import stage, suites
 
 SOURCE_ID = "fingertips_ncmp_obesity"
 DATASET_ID = "ncmp_obesity_reception"
@@ -60,7 +60,7 @@ def conform_ncmp(csv_path: Path) -> pl.DataFrame:
     single = pl.col("period").str.contains(r"^\d{4}/\d{2}$")
     raw = raw.filter(single)  # the pooled deprivation rows are not this dataset's headline periods
     inequality = pl.when(pl.col("inequality") == "NA").then(None).otherwise(pl.col("inequality"))
-    return raw.select(
+    frame = raw.select(
         pl.lit(INDICATOR).alias("indicator_id"),
         pl.col("area_code"),
         pl.col("area_name"),
@@ -83,6 +83,10 @@ def conform_ncmp(csv_path: Path) -> pl.DataFrame:
         pl.lit(SOURCE_ID).alias("source_id"),
         pl.lit(sha).alias("snapshot_sha256"),
     )
+    # the canonical columns this stand-in does not fill (99.8% limits, the publisher's judgements) are null
+    from ingest.sources.conform import CANONICAL
+    return frame.with_columns([pl.lit(None, dtype=t).alias(n) for n, t in CANONICAL if n not in frame.columns]
+                              ).select([pl.col(n).cast(t) for n, t in CANONICAL])
 
 
 def write_lake(cfg: Settings, df: pl.DataFrame, dataset: StandInDataset = NCMP, *, manifest_rows: list[int] | None = None

@@ -1,7 +1,7 @@
 """Gate 1 on real NCMP rows: a clean pass, then deliberately broken copies that must fail the exact check.
 
 Each broken copy changes the real lake-shaped rows in one named way. The gate runs through the CLI
-(``ingest.cli.main``): exit status 1, the failing check recorded in data/quality/results.parquet, the
+(``pipeline.cli.main``): exit status 1, the failing check recorded in data/quality/results.parquet, the
 GateFailed message naming dataset, check and failing rows, and the warehouse file byte-for-byte unchanged.
 """
 
@@ -15,9 +15,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest import cli
 from ingest.errors import GateFailed
-from ingest.quality import results, stage
+from pipeline import cli
+from pipeline.context import BuildContext
+from pipeline.quality import results, stage
 
 from .conftest import DATASET_ID, write_lake
 
@@ -118,7 +119,7 @@ def test_broken_copy_fails_the_exact_check(case, gate_env, ncmp_frame, mirror_di
 
     # The stage's own error names the dataset, the check and a failing row.
     with pytest.raises(GateFailed) as err:
-        stage.run_lake(cfg, {})
+        stage.run_lake(BuildContext.of(cfg))
     message = str(err.value)
     assert DATASET_ID in message and min(expected) in message
     if code:
@@ -165,9 +166,9 @@ def test_dataset_option_limits_the_gate_and_unknown_names_fail(gate_env, ncmp_fr
 def test_results_append_keeps_history(gate_env, ncmp_frame):
     cfg = gate_env
     write_lake(cfg, ncmp_frame)
-    stage.run_lake(cfg, {})
+    stage.run_lake(BuildContext.of(cfg))
     n = len(results.read_history(cfg))
-    stage.run_lake(cfg, {})
+    stage.run_lake(BuildContext.of(cfg))
     rows = results.read_history(cfg)
     assert len(rows) == 2 * n and len({r["run_id"] for r in rows}) == 2
     assert not list(results.results_path(cfg).parent.glob(".*.tmp"))

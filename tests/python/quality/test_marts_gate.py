@@ -12,9 +12,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest import cli
-from ingest.dbt_runner import candidate_path
-from ingest.quality import results, stage
+from pipeline import cli
+from pipeline.context import BuildContext
+from pipeline.quality import results, stage
+from pipeline.warehouse import candidate_path
 
 from .conftest import NCMP, write_lake
 
@@ -58,7 +59,7 @@ def test_marts_gate_passes_on_clean_candidate(gate_env, ncmp_frame):
 def test_marts_gate_snapshot_is_the_dbt_inputs_fingerprint(gate_env, ncmp_frame):
     cfg = gate_env
     _build_candidate(cfg, ncmp_frame)
-    # What `his dbt` writes beside the candidate it built (ingest.dbt_runner.run).
+    # What `his dbt` writes beside the candidate it built (pipeline.warehouse.run).
     fingerprint = hashlib.sha256(b"inputs of this build").hexdigest()
     cand = candidate_path(cfg)
     cand.with_name(cand.name + ".inputs.json").write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
@@ -93,9 +94,9 @@ def test_required_mart_missing_fails_gate(gate_env, ncmp_frame):
 
 
 def test_cli_help_and_plan_do_not_import_great_expectations():
-    code = ("import sys; from ingest import cli\n"
+    code = ("import sys; from pipeline import cli\n"
             "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "cli.stage('plan'); import ingest.quality.stage\n"
+            "cli.STAGE_BY_NAME['plan']; import pipeline.quality.stage\n"
             "print('great_expectations' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False False"
@@ -104,15 +105,15 @@ def test_cli_help_and_plan_do_not_import_great_expectations():
 @pytest.mark.slow
 def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
     """A real dbt build of the quality models; the view then shows a gate run made after the build."""
-    from ingest.dbt_runner import invoke
+    from pipeline.warehouse import invoke
 
     cfg = gate_env
     write_lake(cfg, ncmp_frame)
-    stage.run_lake(cfg, {})
+    stage.run_lake(BuildContext.of(cfg))
     result = invoke(cfg, ["build", "--select", "+fct_quality_check"], warehouse=cfg.warehouse)
     assert result.success
     n = len(results.read_history(cfg))
-    stage.run_lake(cfg, {})  # after the build, like gate 2
+    stage.run_lake(BuildContext.of(cfg))  # after the build, like gate 2
     con = duckdb.connect(str(cfg.warehouse), read_only=True)  # dbt_runner released dbt-duckdb's handle
     total, latest, runs = con.execute(
         "select count(*), count(*) filter (where is_latest_run), count(distinct run_id) from fct_quality_check"
@@ -128,6 +129,6 @@ def test_fct_quality_check_view_shows_latest_results(gate_env, ncmp_frame):
     con.close()
     invoke(cfg, ["run", "--select", "fct_quality_check"], warehouse=cfg.warehouse)
     before = _sha(cfg.warehouse)
-    summary = stage.run_marts(cfg, {"dataset": ["fct_indicator_value"]})
+    summary = stage.run_marts(BuildContext.of(cfg, datasets=["fct_indicator_value"]))
     assert "0 error(s)" in summary
     assert _sha(cfg.warehouse) == before

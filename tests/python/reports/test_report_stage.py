@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import report
 from ingest.config import settings
 from ingest.errors import HisError
+from pipeline import report
 
 SQUARE = {
     "type": "Polygon",

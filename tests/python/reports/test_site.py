@@ -3,7 +3,7 @@ page loads in Debian's headless Chromium with no console error, no failed or int
 loading placeholder left; and key numbers computed here from the marts appear on the overview, a
 commitment page, an indicator page and a borough page.
 
-The build runs once per session (``built_site``) and every page is loaded once (``page_loads``), so the
+The site is built once per session from the shared mirror build (``built_site``) and every page is loaded once (``page_loads``), so the
 suite costs about one build plus one pass over the site. Screenshots of the overview, an indicator page and
 a borough page are written to ``<tmp data>/screenshots/`` (and copied to ``HIS_SCREENSHOT_DIR`` when set).
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import cli, report
 from ingest.config import Settings, settings
+from pipeline import cli, report
 
 from .browser import PageLoad, load_all, site_pages
 
@@ -29,12 +29,14 @@ SHOT_PAGES = {"/": "overview.png", "/indicators/obesity_year6/": "indicator.png"
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, mirror_dir: Path) -> Settings:
+def built_site(tmp_path_factory, mirror_build: Settings) -> Settings:
+    """The site built by `his report` from a copy of the session's shared mirror build."""
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Debian chromium is missing: run `scripts/setup.sh --test` (apt-get install chromium)")
     data = tmp_path_factory.mktemp("reports_e2e") / "data"
-    assert cli.main(["build", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0
-    cfg = settings(data_dir=data, mirror=mirror_dir)
+    shutil.copytree(mirror_build.data_dir, data, ignore=shutil.ignore_patterns("*.candidate"))
+    assert cli.main(["report", "--data-dir", str(data), "--mirror", str(mirror_build.mirror)]) == 0
+    cfg = settings(data_dir=data, mirror=mirror_build.mirror)
     assert (report.site_dir(cfg) / "index.html").exists()
     return cfg
 
@@ -50,7 +52,7 @@ def marts(built_site: Settings):
 @pytest.fixture(scope="session")
 def chosen_borough(marts) -> str:
     return marts.execute(
-        "select min(area_code) from dim_area where is_london_borough and deprivation_fifth = 1"
+        "select min(area_code) from dim_area where is_london_borough and imd2025_fifth = 1"
     ).fetchone()[0]
 
 
@@ -186,11 +188,11 @@ def test_indicator_page_shows_latest_borough_values(marts, page_loads):
 
 def test_borough_page_shows_deprivation_fifth_and_values(marts, page_loads, chosen_borough):
     name, fifth = marts.execute(
-        "select area_name, deprivation_fifth from dim_area where area_code = ?", [chosen_borough]
+        "select area_name, imd2025_fifth from dim_area where area_code = ?", [chosen_borough]
     ).fetchone()
     text = _text(page_loads, f"/boroughs/{chosen_borough}/")
     assert name in text
-    assert re.search(rf"1 = most deprived, IMD 2019\)\s*{fifth}\b", text)
+    assert re.search(rf"1 = most deprived, IMD 2025\)\s*{fifth}\b", text)
     value, period = marts.execute(
         """
         select arg_max(value, period_end), arg_max(period_label, period_end) from fct_borough_indicator

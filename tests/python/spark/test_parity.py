@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from ingest.cli import main
 from ingest.config import settings
+from pipeline.cli import main
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -40,10 +40,13 @@ def _require_spark() -> None:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory, mirror_dir):
-    """Build once on each engine; yield the two settings and the stage timings."""
+def both(tmp_path_factory, mirror_build):
+    """Build on Spark from a copy of the session's mirror build (lake, gate results and DuckDB warehouse); yield
+    the two settings and the stage timings."""
     _require_spark()
+    mirror_dir = mirror_build.mirror
     data = tmp_path_factory.mktemp("parity") / "data"
+    shutil.copytree(mirror_build.data_dir, data, ignore=shutil.ignore_patterns("*.candidate"))
     common = ["--data-dir", str(data), "--mirror", str(mirror_dir)]
     timings: dict[str, float] = {}
     with pytest.MonkeyPatch.context() as mp:
@@ -60,10 +63,7 @@ def both(tmp_path_factory, mirror_dir):
                 assert code == 0, f"`his {' '.join(argv)}` failed (see the output above)"
             return code
 
-        step("ingest", ["ingest"])
-        # Gate 1's verdict is not this test's subject; its results file feeds fct_quality_check.
-        step("gate 1", ["check", "--gate", "lake"], must_pass=False)
-        step("dbt build, duckdb", ["dbt"])
+        # The DuckDB side is the shared mirror build (same lake, same gate results).
         step("his build --target spark (dbt, collect, publish)",
              ["build", "--target", "spark", "--skip", "plan", "--skip", "ingest", "--skip", "check-lake",
               "--skip", "check-marts", "--skip", "report"])
@@ -80,7 +80,7 @@ def test_spark_warehouse_is_a_separate_file(both):
 
 
 def test_every_mart_has_the_same_rows_on_duckdb_and_spark(both):
-    from ingest.spark import compare_marts, mart_names
+    from pipeline.spark import compare_marts, mart_names
 
     duck, spark, _, _ = both
     names = mart_names(duck)
@@ -93,7 +93,7 @@ def test_marts_are_not_empty_on_spark(both):
     """Guards the comparison: two empty builds would also be "the same"."""
     import duckdb
 
-    from ingest.spark import mart_names
+    from pipeline.spark import mart_names
 
     duck, spark, _, _ = both
     con = duckdb.connect(str(spark.warehouse), read_only=True)
@@ -106,7 +106,7 @@ def test_marts_are_not_empty_on_spark(both):
 
 
 def test_gate_2_gives_the_same_verdicts_on_both_engines(both):
-    from ingest.quality.results import read_history
+    from pipeline.quality.results import read_history
 
     duck, _spark, _timings, step = both
     step("gate 2, duckdb marts", ["check", "--gate", "marts"], must_pass=False)
@@ -161,7 +161,7 @@ def test_contract_not_null_is_enforced_on_spark_parquet_tables(both, tmp_path, p
 
 def test_report_export_reads_the_spark_warehouse(both):
     """The reports' mart export (first step of `his report`) accepts the collected Spark warehouse."""
-    from ingest.report import export_marts
+    from pipeline.report import export_marts
 
     _duck, spark, _, _ = both
     path, counts = export_marts(spark)

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from ingest.config import settings
-from ingest.dbt_runner import invoke
+from pipeline.warehouse import invoke
 
 TESTDATA = "phe_methods_testdata"
 

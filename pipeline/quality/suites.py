@@ -4,10 +4,10 @@ A :class:`Check` names one Great Expectations expectation class (``ExpectColumnV
 its keyword arguments, its severity and the asset it runs on (``rows``: the dataset itself; ``schema``:
 one row per column; ``coverage``: the borough x period grid; ``codes``: the distinct indicator/source/area
 codes with their row counts). Checks that need a join or a grouping (ranges from the catalogue, duplicate
-keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`ingest.quality.engine` turns them
+keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`pipeline.quality.engine` turns them
 into GE suites. Everything here is derived from the registry, the indicator catalogue, the lake
 manifest and the results history, so a new registry entry gets checks without new code; additions
-and severity overrides are declared in ``ingest/quality/suites/lake.yml`` and ``marts.yml``.
+and severity overrides are declared in ``pipeline/quality/suites/lake.yml`` and ``marts.yml``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from ingest.errors import HisError
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS  # noqa: E402,F401
+from ingest.sources.areas import AREA_TYPES as _SEED_AREA_TYPES
+from ingest.sources.areas import ENGLAND, LONDON, LONDON_AREAS, LONDON_BOROUGHS, WAREHOUSE_AREAS  # noqa: F401
 
 CITY_OF_LONDON = "E09000001"
 
@@ -34,11 +35,15 @@ CANONICAL_COLUMNS: list[tuple[str, str]] = [
     ("indicator_id", "VARCHAR"), ("area_code", "VARCHAR"), ("area_name", "VARCHAR"), ("area_type", "VARCHAR"),
     ("period_label", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE"), ("sex", "VARCHAR"),
     ("age", "VARCHAR"), ("category_type", "VARCHAR"), ("category", "VARCHAR"), ("value", "DOUBLE"),
-    ("lower_ci", "DOUBLE"), ("upper_ci", "DOUBLE"), ("count", "DOUBLE"), ("denominator", "DOUBLE"),
-    ("value_note", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
+    ("lower_ci", "DOUBLE"), ("upper_ci", "DOUBLE"), ("lower_ci_99_8", "DOUBLE"), ("upper_ci_99_8", "DOUBLE"),
+    ("count", "DOUBLE"), ("denominator", "DOUBLE"), ("value_note", "VARCHAR"),
+    ("publisher_comparison_england", "VARCHAR"), ("publisher_comparison_london", "VARCHAR"),
+    ("publisher_trend", "VARCHAR"), ("source_id", "VARCHAR"), ("snapshot_sha256", "VARCHAR"),
 ]
 INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
-AREA_TYPES = ["borough", "region", "country"]
+# The area types of the warehouse geography (seeds/reference/london_areas.csv): borough, sub_region (Inner and
+# Outer London), region, country.
+AREA_TYPES = sorted(set(_SEED_AREA_TYPES.values()))
 # A dataset's row count may not fall by more than this fraction against its previous snapshot.
 MAX_ROW_DROP = 0.20
 # Coverage statuses that pass: a value, a suppressed value (null with the publisher's note), or City of
@@ -232,6 +237,13 @@ def indicator_checks(*, indicators: list[str], catalogue: dict[str, dict[str, st
               {"column_A": "value", "column_B": "lower_ci", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
         Check("ci_upper_ge_value", "ExpectColumnPairValuesAToBeGreaterThanB",
               {"column_A": "upper_ci", "column_B": "value", "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+        # the 99.8% interval (Fingertips publishes both) contains the 95% one
+        Check("ci_99_8_lower_le_ci_95", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "lower_ci", "column_B": "lower_ci_99_8", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("ci_99_8_upper_ge_ci_95", "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "upper_ci_99_8", "column_B": "upper_ci", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
         Check("count_le_denominator", "ExpectColumnPairValuesAToBeGreaterThanB",
               {"column_A": "denominator", "column_B": "count", "or_equal": True,
                "ignore_row_if": "either_value_is_missing"}, severity="warn"),

@@ -1,22 +1,23 @@
-"""The build pipeline: named stages run in order with progress and a timing summary.
+"""Runs build stages in order with progress and a timing summary.
 
-Each stage is a function ``(Settings, options) -> str | None`` returning a one-line summary. Stages
-register themselves in :data:`STAGES` in pipeline order; ``his build`` runs them all and stops at the
-first failure, ``his <stage>`` runs one alone.
+Each stage is a function ``(BuildContext) -> str | None`` returning a one-line summary (the stage table is
+in :mod:`pipeline.cli`). ``his build`` runs them all and stops at the first failure, ``his <stage>`` runs
+one alone.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from ingest.config import Settings
 from ingest.errors import HisError
+from ingest.progress import log
+from pipeline.context import BuildContext
 
-StageFn = Callable[[Settings, dict[str, Any]], "str | None"]
+__all__ = ["BuildReport", "Stage", "StageFn", "StageResult", "log", "run_stages"]
+
+StageFn = Callable[[BuildContext], "str | None"]
 
 
 @dataclass
@@ -52,19 +53,14 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def log(message: str) -> None:
-    """Progress output goes to stderr so stdout stays clean for data."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def run_stages(stages: list[Stage], cfg: Settings, options: dict[str, Any]) -> BuildReport:
+def run_stages(stages: list[Stage], ctx: BuildContext) -> BuildReport:
     """Run stages in order; stop at the first failure. Raises nothing: the report says what failed."""
     report = BuildReport()
     for i, stage in enumerate(stages, start=1):
         log(f"[{i}/{len(stages)}] {stage.name}: {stage.help}")
         start = time.perf_counter()
         try:
-            summary = stage.run(cfg, options) or ""
+            summary = stage.run(ctx) or ""
         except HisError as exc:
             report.results.append(StageResult(stage.name, time.perf_counter() - start, False, str(exc).splitlines()[0]))
             log(f"error in stage '{stage.name}': {exc}")

@@ -1,9 +1,9 @@
 """The gate stages: ``check-lake`` (gate 1, after ingest) and ``check-marts`` (gate 2, after dbt build).
 
 ``run_lake`` checks every lake dataset of the source registry; ``run_marts`` checks the marts declared
-in ``ingest/quality/suites/marts.yml`` in the *candidate* warehouse (``<warehouse>.candidate`` when it
+in ``pipeline/quality/suites/marts.yml`` in the *candidate* warehouse (``<warehouse>.candidate`` when it
 exists, else the warehouse), opened read-only, so a failed gate leaves the published warehouse as it
-was. ``options["dataset"]`` (``--dataset``, repeatable) limits either gate. Results of every run are
+was. ``--dataset`` (repeatable, ``Options.datasets``) limits either gate. Results of every run are
 appended to ``data/quality/results.parquet`` before an ``error`` failure raises
 :class:`~ingest.errors.GateFailed`.
 """
@@ -19,9 +19,10 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import GateFailed, HisError
-from ingest.pipeline import log
-from ingest.quality import results, suites
-from ingest.quality.suites import Check, Target, sql_str
+from ingest.progress import log
+from pipeline.context import BuildContext, Options
+from pipeline.quality import results, suites
+from pipeline.quality.suites import Check, Target, sql_str
 
 # Columns that identify a failing row of an indicator table in the stored sample.
 INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
@@ -43,8 +44,15 @@ def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
     return _read(cfg)
 
 
-def _today(options: dict[str, Any]) -> dt.date:
-    return options.get("today") or dt.date.today()
+def read_dataset_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """Per-dataset availability written by the ingest stage (e.g. a sheet missing from a partial workbook)."""
+    from ingest.sources.stage import read_dataset_status as _read
+
+    return _read(cfg)
+
+
+def _today(options: Options) -> dt.date:
+    return options.today or dt.date.today()
 
 
 def _sha256_file(path: Path) -> str:
@@ -58,9 +66,9 @@ def _sha256_file(path: Path) -> str:
 def warehouse_snapshot(db: Path) -> str:
     """The id gate 2 records as the checked warehouse's snapshot, without reading the (multi-GB) file: the dbt
     inputs fingerprint the build wrote beside it (``<warehouse>.inputs.json``, see
-    :func:`ingest.dbt_runner.inputs_fingerprint`: the same inputs build the same marts), else a sha256 of
+    :func:`pipeline.warehouse.inputs_fingerprint`: the same inputs build the same marts), else a sha256 of
     the file's name, size and modification time."""
-    from ingest.dbt_runner import warehouse_state
+    from pipeline.warehouse import warehouse_state
 
     fingerprint = warehouse_state(db).get("fingerprint")
     if isinstance(fingerprint, str) and fingerprint:
@@ -69,8 +77,8 @@ def warehouse_snapshot(db: Path) -> str:
     return hashlib.sha256(f"{db.name}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()
 
 
-def _selected(names: list[str], options: dict[str, Any], known_elsewhere: set[str]) -> list[str]:
-    wanted = list(options.get("dataset") or [])
+def _selected(names: list[str], options: Options, known_elsewhere: set[str]) -> list[str]:
+    wanted = list(options.datasets)
     if not wanted:
         return names
     unknown = [w for w in wanted if w not in names and w not in known_elsewhere]
@@ -92,10 +100,11 @@ def _lake_names() -> set[str]:
 
 
 def _known_areas(cfg: Settings, registry: Any) -> list[str]:
-    """London codes plus every area code in the reference lake datasets (IMD, population, boundaries)."""
+    """The warehouse geography (boroughs, Inner/Outer London, London, England) plus every area code in the
+    reference lake datasets (IMD, population, boundaries)."""
     import duckdb
 
-    codes = set(suites.LONDON_AREAS)
+    codes = set(suites.WAREHOUSE_AREAS)
     con = duckdb.connect()
     try:
         for d in registry.datasets():
@@ -146,7 +155,7 @@ def passed_before(history: list[dict[str, Any]], gate: str, dataset: str, snapsh
     return last
 
 
-def lake_targets(cfg: Settings, options: dict[str, Any],
+def lake_targets(cfg: Settings, options: Options,
                  reused: list[str] | None = None) -> tuple[list[Target], list[dict[str, Any]]]:
     """Targets for gate 1, and result rows for datasets that could not be checked (no lake file).
 
@@ -160,6 +169,7 @@ def lake_targets(cfg: Settings, options: dict[str, Any],
     overrides = suites.load_yaml("lake.yml").get("datasets") or {}
     known = _known_areas(cfg, registry)
     statuses = read_source_status(cfg)
+    dstatuses = read_dataset_status(cfg)
     today = _today(options)
     targets: list[Target] = []
     skipped: list[dict[str, Any]] = []
@@ -168,13 +178,20 @@ def lake_targets(cfg: Settings, options: dict[str, Any],
             continue
         path = d.lake_path(cfg)
         status = statuses.get(d.source_id, {})
-        if not path.exists() or status.get("status") == "unavailable":
+        dstatus = dstatuses.get(d.id, {})
+        if not path.exists() or "unavailable" in (status.get("status"), dstatus.get("status")):
             # A source unavailable offline (its lake file is an empty placeholder, or absent) is reported,
-            # not failed: the ingest stage itself fails sources marked required.
-            why = status.get("reason") if status.get("status") == "unavailable" else f"no lake file at {path}"
+            # not failed: the ingest stage itself fails sources marked required. Likewise one dataset of an
+            # available source whose sheet is missing from the workbook (dataset_status.csv).
+            if status.get("status") == "unavailable":
+                observed = f"source {d.source_id} unavailable: {status.get('reason')}"
+            elif dstatus.get("status") == "unavailable":
+                observed = f"dataset {d.id} of source {d.source_id} unavailable: {dstatus.get('reason')}"
+            else:
+                observed = f"source {d.source_id} unavailable: no lake file at {path}"
             skipped.append({"dataset": d.id, "snapshot_sha256": None, "check_name": "source_available",
                             "expectation": "source_available", "column": None, "severity": "warn",
-                            "success": False, "observed_value": f"source {d.source_id} unavailable: {why}",
+                            "success": False, "observed_value": observed,
                             "unexpected_count": None, "failing_rows_sample": "[]", "kwargs": "{}"})
             continue
         snapshot = _lake_snapshot(manifest, d.id, path)
@@ -217,7 +234,7 @@ def lake_targets(cfg: Settings, options: dict[str, Any],
 
 
 def candidate_or_warehouse(cfg: Settings) -> Path:
-    from ingest.dbt_runner import candidate_path
+    from pipeline.warehouse import candidate_path
 
     cand = candidate_path(cfg)
     return cand if cand.exists() else cfg.warehouse
@@ -233,11 +250,11 @@ def warehouse_connect_args(db: Path) -> dict[str, Any]:
         if "different configuration" not in str(exc):
             raise
         raise HisError(f"{db} is still open read/write in this process, so gate 2 cannot open it read-only; "
-                       "dbt runs must go through ingest.dbt_runner.invoke, which releases dbt-duckdb's handle") from exc
+                       "dbt runs must go through pipeline.warehouse.invoke, which releases dbt-duckdb's handle") from exc
     return {"read_only": True}
 
 
-def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
+def mart_targets(cfg: Settings, options: Options, db: Path,
                  connect_args: dict[str, Any]) -> tuple[list[Target], list[str]]:
     """Targets for gate 2 from marts.yml; also the required marts missing from ``db``."""
     import duckdb
@@ -257,7 +274,7 @@ def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
                                for i in d.indicators})
         known = _known_areas(cfg, registry)
     except (HisError, ImportError):
-        borough_inds, known = [], list(suites.LONDON_AREAS)
+        borough_inds, known = [], list(suites.WAREHOUSE_AREAS)
     today = _today(options)
     params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
               "known_areas": known, "indicator_ids": sorted(catalogue), "today": today.isoformat()}
@@ -303,7 +320,7 @@ def mart_targets(cfg: Settings, options: dict[str, Any], db: Path,
 
 def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[str, Any]],
          connection_string: str, connect_args: dict[str, Any]) -> str:
-    from ingest.quality.engine import run_targets
+    from pipeline.quality.engine import run_targets
 
     run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = run_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
@@ -351,15 +368,16 @@ def _sample(row: dict[str, Any], n: int = 3) -> str:
     return json.dumps(sample[:n], default=str) if sample else ""
 
 
-def run_lake(cfg: Settings, options: dict[str, Any]) -> str:
-    """Quality gate 1: every lake dataset (or those in ``options['dataset']``)."""
-    if options.get("dataset") and not set(options["dataset"]) & _lake_names():
+def run_lake(ctx: BuildContext) -> str:
+    """Quality gate 1: every lake dataset (or those in ``--dataset``)."""
+    cfg, options = ctx.settings, ctx.options
+    if options.datasets and not set(options.datasets) & _lake_names():
         _selected([], options, _mart_names() | _lake_names())
         return "no lake datasets selected"
     # Inside `his build` a dataset whose snapshot already passed these checks is not checked again;
     # `his check` always checks everything.
     reused: list[str] = []
-    targets, skipped = lake_targets(cfg, options, reused if options.get("command") == "build" else None)
+    targets, skipped = lake_targets(cfg, options, reused if options.command == "build" else None)
     if reused:
         log(f"  lake: {len(reused)} dataset(s) unchanged since they passed these checks, not re-checked: "
             f"{', '.join(reused)}")
@@ -370,13 +388,14 @@ def run_lake(cfg: Settings, options: dict[str, Any]) -> str:
     return f"{summary}; {len(reused)} unchanged dataset(s) not re-checked" if reused else summary
 
 
-def run_marts(cfg: Settings, options: dict[str, Any]) -> str:
+def run_marts(ctx: BuildContext) -> str:
     """Quality gate 2: the marts in the candidate warehouse (read-only; never modified)."""
-    if options.get("dataset") and not set(options["dataset"]) & _mart_names():
+    cfg, options = ctx.settings, ctx.options
+    if options.datasets and not set(options.datasets) & _mart_names():
         _selected([], options, _mart_names() | _lake_names())  # unknown names still fail clearly
         return "no marts selected"
-    if options.get("dbt_unchanged") and not options.get("dataset"):
-        from ingest.dbt_runner import published_state
+    if ctx.decisions.dbt_unchanged and not options.datasets:
+        from pipeline.warehouse import published_state
 
         if published_state(cfg).get("gate2") == "passed":
             return "warehouse unchanged since it passed gate 2 (dbt build skipped); not re-checked"

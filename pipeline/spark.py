@@ -25,7 +25,8 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.pipeline import log
+from ingest.progress import log
+from pipeline.context import BuildContext
 
 
 def profile_output(cfg: Settings, name: str = "spark") -> dict[str, Any]:
@@ -33,7 +34,7 @@ def profile_output(cfg: Settings, name: str = "spark") -> dict[str, Any]:
     import jinja2
     import yaml
 
-    from ingest.dbt_runner import dbt_env
+    from pipeline.warehouse import dbt_env
 
     env = {**os.environ, **dbt_env(cfg)}
 
@@ -81,7 +82,7 @@ def mart_names(cfg: Settings) -> list[str]:
     """Every enabled model under ``models/marts`` (from dbt's manifest; ``dbt parse`` runs if it is missing)."""
     manifest = cfg.project_root / "target" / "manifest.json"
     if not manifest.exists():
-        from ingest.dbt_runner import invoke
+        from pipeline.warehouse import invoke
 
         invoke(cfg, ["parse"])
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
@@ -134,11 +135,12 @@ def collect_marts(cfg: Settings, dest: Path, names: list[str] | None = None) -> 
     return Collected(dest, rows, time.perf_counter() - start)
 
 
-def run_collect(cfg: Settings, options: dict[str, Any]) -> str:
+def run_collect(ctx: BuildContext) -> str:
     """The ``collect`` build stage: on the Spark target, Spark's marts -> the candidate DuckDB file."""
+    cfg = ctx.settings
     if cfg.target != "spark":
         return f"nothing to collect on the {cfg.target} target"
-    from ingest.dbt_runner import candidate_path
+    from pipeline.warehouse import candidate_path
 
     got = collect_marts(cfg, candidate_path(cfg))
     return (f"{len(got.rows)} marts, {sum(got.rows.values()):,} rows copied from Spark into "
@@ -153,7 +155,7 @@ def build(cfg: Settings, *, select: str | None = None, extra_args: list[str] | N
     """
     from dataclasses import replace
 
-    from ingest.dbt_runner import invoke
+    from pipeline.warehouse import invoke
 
     cfg = replace(cfg, target="spark")
     args = ["build", *(["--select", select] if select else []), *(extra_args or [])]

@@ -17,7 +17,8 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.pipeline import log
+from ingest.progress import log
+from pipeline.context import BuildContext
 
 
 def candidate_path(cfg: Settings) -> Path:
@@ -120,10 +121,10 @@ def discard_candidate(cfg: Settings) -> None:
 # dbt reads the project files and the lake; the quality results are read through views at query time. When
 # none of them changed since the published warehouse was built, `dbt build` would rebuild the same tables, so
 # the stage skips it (README "Performance").
-# ingest/sources (the registry and the conform code) is in: the same raw snapshot conformed by changed code gives
+# ingest/sources and ingest/registry (the conform code and the registry) are in: the same raw snapshot conformed by changed code gives
 # different rows under the same snapshot sha256, which fct_indicator_value's incremental update keys on.
 PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "analyses", "dbt_project.yml", "profiles.yml",
-                  "ingest/sources")
+                  "ingest/sources", "ingest/registry")
 
 
 def _state_path(warehouse: Path) -> Path:
@@ -158,7 +159,7 @@ def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = Non
         for f in sorted(cfg.lake_dir.iterdir()):
             if not f.is_file() or f.name.startswith("."):
                 continue
-            if f.name == "source_status.csv":
+            if f.name in ("source_status.csv", "dataset_status.csv"):
                 # rewritten by every ingest with a new checked_at: only the statuses and reasons count
                 h.update(_without_column(f, "checked_at"))
                 continue
@@ -212,26 +213,33 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def run(cfg: Settings, options: dict[str, Any]) -> str:
-    from ingest.quality.results import ensure_results_file
+def run(ctx: BuildContext) -> str:
+    """The ``dbt`` stage: ``dbt build`` into the candidate warehouse (published by ``publish`` after gate 2
+    inside ``his build``; at once when run alone)."""
+    from pipeline.codegen import generate
+    from pipeline.quality.results import ensure_results_file
 
+    cfg, options = ctx.settings, ctx.options
+    # The dbt sources and indicator staging models derive from the registry: bring them up to date first, so a
+    # new registry entry is all it takes (the test suite checks that the committed copies are current).
+    generate(cfg.project_root)
     ensure_results_file(cfg)  # source quality.gate_results must exist even before any gate has run
     args = ["build"]
-    if options.get("select"):
-        args += ["--select", options["select"]]
+    if options.select:
+        args += ["--select", options.select]
     fingerprint = project = None
     full_refresh = False
     changed: list[str] = []
     lake_sources = lake_sources_signature(cfg)
     if cfg.target == "duckdb":
         project = project_fingerprint(cfg, args)
-    if project is not None and not options.get("select"):
+    if project is not None and not options.select:
         fingerprint = inputs_fingerprint(cfg, args, project, lake_sources)
         # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
-        if (options.get("command") == "build" and cfg.warehouse.exists()
+        if (options.command == "build" and cfg.warehouse.exists()
                 and published_state(cfg).get("fingerprint") == fingerprint):
             discard_candidate(cfg)
-            options["dbt_unchanged"] = True
+            ctx.decisions.dbt_unchanged = True
             return f"inputs unchanged since the published warehouse was built ({fingerprint[:12]}): build skipped"
     if cfg.target == "duckdb":
         cand = prepare_candidate(cfg)
@@ -266,18 +274,19 @@ def run(cfg: Settings, options: dict[str, Any]) -> str:
         _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project,
                                           "lake_sources": lake_sources})
     # Inside `his build`, gate 2 checks the candidate and publishes it; run alone, publish now.
-    if cand is not None and options.get("command") != "build":
+    if cand is not None and options.command != "build":
         publish(cfg)
     warned = sum(1 for r in nodes if str(r.status) == "warn")
     mode = "full build" if full_refresh or cand is None else "incremental models updated in place"
     return f"{len(nodes)} nodes ok, {warned} warnings ({mode})"
 
 
-def run_publish(cfg: Settings, options: dict[str, Any]) -> str:
+def run_publish(ctx: BuildContext) -> str:
     """The ``publish`` build stage: runs after gate 2 so only checked marts reach the reports."""
+    cfg = ctx.settings
     # On the Spark target the candidate is the copy of Spark's marts written by the collect stage.
     if not candidate_path(cfg).exists():
         return "no candidate (dbt stage skipped); published warehouse unchanged"
     # The build stops at the first failure, so reaching publish means gate 2 passed unless it was skipped.
-    publish(cfg, gate2="not run" if "check-marts" in (options.get("skip") or []) else "passed")
+    publish(cfg, gate2="not run" if "check-marts" in ctx.options.skip else "passed")
     return f"published {cfg.warehouse}"

@@ -4,7 +4,7 @@ Great Expectations is imported here only, by :func:`import_ge` (called inside th
 target (a lake dataset or a mart) gets one GE query asset per SQL asset (``rows``, ``schema``,
 ``coverage``, ``codes``), an expectation suite, a validation definition and a checkpoint; GE compiles every
 expectation to SQL that DuckDB runs. The checkpoint asks for counts only; failing rows are fetched for
-the failed checks alone (:func:`run_targets`). See :mod:`ingest.quality` for why and the measurements.
+the failed checks alone (:func:`run_targets`). See :mod:`pipeline.quality` for why and the measurements.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from ingest.errors import HisError
-from ingest.quality.suites import Check, Target
+from pipeline.quality.suites import Check, Target
 
 RESULT_SAMPLE = 5
 
@@ -136,7 +136,7 @@ SQL_ROWS = {"result_format": "COMPLETE"}
 
 def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 connect_args: dict[str, Any] | None = None, progress: Any = None) -> tuple[list[dict], dict]:
-    """Validate every target; return result rows (see :mod:`ingest.quality.results`) and timings.
+    """Validate every target; return result rows (see :mod:`pipeline.quality.results`) and timings.
 
     Per asset, GE's column checks run through one checkpoint with counts only (:data:`COUNTS_ONLY`) and the
     SQL checks through another (:data:`SQL_ROWS`); only the column checks that failed are validated again,

@@ -36,6 +36,8 @@ from typing import Any, ClassVar
 
 from ingest.config import Settings
 from ingest.errors import HisError
+from ingest.progress import log
+from pipeline.context import BuildContext
 
 #: The marts the pages read. A missing one is an error naming it (the pages would fail to build).
 REQUIRED_MARTS: tuple[str, ...] = (
@@ -67,10 +69,6 @@ def export_path(cfg: Settings) -> Path:
 def site_dir(cfg: Settings) -> Path:
     """Where the built static site lands."""
     return cfg.reports_dir / "build"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _mart_names(con: Any, warehouse: Path, alias: str) -> dict[str, str]:
@@ -405,10 +403,11 @@ def serve(cfg: Settings, port: int = DEFAULT_PORT) -> None:
         server.server_close()
 
 
-def run(cfg: Settings, options: dict[str, Any]) -> str:
-    """Build the site; with ``serve`` set, serve it (building first only when none is built)."""
-    want_serve = bool(options.get("serve"))
-    port = int(options.get("port") or DEFAULT_PORT)
+def run(ctx: BuildContext) -> str:
+    """Build the site; with ``--serve``, serve it (building first only when none is built)."""
+    cfg = ctx.settings
+    want_serve = ctx.options.serve
+    port = ctx.options.port or DEFAULT_PORT
     if want_serve and (site_dir(cfg) / "index.html").exists():
         log(f"serving the site already built in {site_dir(cfg)}; `his report` rebuilds it")
         serve(cfg, port)

@@ -1,0 +1,54 @@
+"""The typed context every build stage receives: where things are, what was asked, what earlier stages decided.
+
+- :class:`~ingest.config.Settings`: paths (project, data directory, lake, warehouse, mirror) and the dbt target.
+- :class:`Options`: what the user asked for on the command line (frozen: no stage changes it).
+- :class:`Decisions`: facts a stage establishes for the stages after it (e.g. the dbt stage found nothing
+  changed, so gate 2 can reuse the published results). Each field has one writer, named in its comment.
+
+Stages are plain functions ``run(ctx: BuildContext) -> str`` returning a one-line summary
+(:mod:`pipeline.runner`); tests build a context with :meth:`BuildContext.of`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.config import Settings
+
+
+@dataclass(frozen=True)
+class Options:
+    """Command-line options, one field per flag; defaults are those of a stage called directly."""
+
+    command: str = ""  # the CLI command (build, ingest, check, dbt, report...); "" when a stage is called directly
+    sources: tuple[str, ...] = ()  # ingest: only these registry source ids (--source)
+    offline: bool = False  # ingest: never touch the network (--offline)
+    registry: Path | None = None  # ingest: another registry folder or file (tests)
+    datasets: tuple[str, ...] = ()  # quality gates: only these lake datasets or marts (--dataset)
+    select: str | None = None  # dbt: a selection passed through (--select)
+    skip: tuple[str, ...] = ()  # build: stages skipped (--skip)
+    serve: bool = False  # report: serve the built site (--serve)
+    port: int = 3000  # report: port for --serve
+    today: dt.date | None = None  # quality gates: the date "periods are not in the future" is checked against
+
+
+@dataclass
+class Decisions:
+    """What earlier stages decided, for the stages after them."""
+
+    dbt_unchanged: bool = False  # written by the dbt stage: inputs unchanged, build skipped (gate 2 reuses results)
+
+
+@dataclass
+class BuildContext:
+    settings: Settings
+    options: Options = field(default_factory=Options)
+    decisions: Decisions = field(default_factory=Decisions)
+
+    @classmethod
+    def of(cls, settings: Settings, **options: object) -> BuildContext:
+        """A context with these options (lists become tuples), for tests and scripts."""
+        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+        return cls(settings, Options(**fixed))  # type: ignore[arg-type]
