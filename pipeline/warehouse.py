@@ -159,7 +159,7 @@ def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = Non
         for f in sorted(cfg.lake_dir.iterdir()):
             if not f.is_file() or f.name.startswith("."):
                 continue
-            if f.name == "source_status.csv":
+            if f.name in ("source_status.csv", "dataset_status.csv"):
                 # rewritten by every ingest with a new checked_at: only the statuses and reasons count
                 h.update(_without_column(f, "checked_at"))
                 continue

@@ -6,6 +6,9 @@
 - ``financial_year``  "2014/15"                   -> 2014-04-01 .. 2015-03-31
 - ``active_lives_year`` "2015/16"                 -> 2015-11-15 .. 2016-11-14 (Sport England Active Lives
   Adult survey runs mid-November to mid-November)
+- ``active_lives_year_ending`` "2021"            -> "2020/21", 2020-11-15 .. 2021-11-14 (a survey year labelled
+  by the year it ends, as DfT's walking and cycling tables CW03xx do; normalised to the ``active_lives_year``
+  label so both publishers' series share one label)
 - ``month``           "Jan-08", "Jan-2008", "2013-12-01 00:00:00" -> first .. last day of that month
 - ``april``           "2024" (ASHE reference period) -> 2024-04-01 .. 2024-04-30
 
@@ -19,8 +22,8 @@ import calendar
 import re
 from datetime import date
 
-PERIOD_TYPES = {"calendar_year", "pooled_years", "academic_year", "financial_year", "active_lives_year", "month",
-                "april"}
+PERIOD_TYPES = {"calendar_year", "pooled_years", "academic_year", "financial_year", "active_lives_year",
+                "active_lives_year_ending", "month", "april"}
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 
 
@@ -53,6 +56,10 @@ def parse_period(label: str, period_type: str) -> tuple[str, date, date]:
         if re.fullmatch(r"\d{4}", text):
             y = int(text)
             return text, date(y, 4, 1), date(y, 4, 30)
+    elif period_type == "active_lives_year_ending":
+        if re.fullmatch(r"\d{4}", text):
+            y = int(text)
+            return f"{y - 1}/{y % 100:02d}", date(y - 1, 11, 15), date(y, 11, 14)
     elif period_type == "pooled_years":
         m = re.fullmatch(r"(\d{4})\s*-\s*(\d{2}|\d{4})", text)
         if m:

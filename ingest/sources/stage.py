@@ -7,6 +7,11 @@
   missing (e.g. editions not in the mirror) is parsed from the files it has and recorded "available" with
   each missing file id and why in ``reason`` (also in the log line). A file whose option ``superseded_by``
   names an available file (a revised edition replacing a provisional one) is not parsed.
+- A dataset whose sheet is missing from its workbook (``SheetMissing``) is an error naming the sheet, unless
+  the dataset (or source) says ``sheet_missing: unavailable`` (e.g. the mirror holds a partial copy of a
+  workbook): then that dataset alone is "unavailable", logged on one line naming the sheet, recorded in
+  ``data/lake/dataset_status.csv`` and summarised in the source's status reason; it gets the same empty
+  canonical file when it was never ingested, and the source's other datasets are written as usual.
 - A dataset is parsed only when its raw snapshot sha256 (or the registry entry) differs from what the
   lake manifest recorded, or its Parquet file is missing or (indicator datasets) lacks today's canonical
   columns; otherwise it is "unchanged".
@@ -14,7 +19,8 @@
   file and renamed, so a bad file leaves the lake exactly as it was.
 
 Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
-dataset wins) and ``data/lake/source_status.csv`` (one row per source).
+dataset wins), ``data/lake/source_status.csv`` (one row per source) and ``data/lake/dataset_status.csv``
+(one row per dataset: available | unavailable | error, with the reason).
 """
 
 from __future__ import annotations
@@ -36,10 +42,13 @@ from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
 from ingest.progress import log
 from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
+from ingest.sources.formats.spreadsheet import SheetMissing
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
 MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
 STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
+DATASET_STATUS_COLUMNS = ["dataset_id", "source_id", "status", "reason", "checked_at"]
+SHEET_MISSING = {"error", "unavailable"}
 
 
 def _now() -> str:
@@ -65,12 +74,33 @@ def read_lake_manifest(cfg: Settings) -> dict[str, dict[str, str]]:
     return latest
 
 
+def dataset_status_path(cfg: Settings) -> Path:
+    return cfg.lake_dir / "dataset_status.csv"
+
+
 def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
     path = status_path(cfg)
     if not path.exists():
         return {}
     with path.open(newline="", encoding="utf-8") as fh:
         return {r["source_id"]: r for r in csv.DictReader(fh)}
+
+
+def read_dataset_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """dataset id -> its row in ``dataset_status.csv`` (status available | unavailable | error, reason)."""
+    path = dataset_status_path(cfg)
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["dataset_id"]: r for r in csv.DictReader(fh)}
+
+
+def _sheet_missing_policy(source: Source, dataset: Dataset) -> str:
+    policy = str({**source.options, **dataset.options}.get("sheet_missing", "error"))
+    if policy not in SHEET_MISSING:
+        raise HisError(f"source {source.id}, dataset {dataset.id}: option sheet_missing must be one of "
+                       f"{sorted(SHEET_MISSING)}, got {policy!r}")
+    return policy
 
 
 def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -164,6 +194,11 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
     registry = loaded
     manifest = read_lake_manifest(cfg)
     statuses = read_source_status(cfg)
+    dstatuses = read_dataset_status(cfg)
+
+    def dstatus(source: Source, d: Dataset, status: str, reason: str = "") -> None:
+        dstatuses[d.id] = {"dataset_id": d.id, "source_id": source.id, "status": status, "reason": reason,
+                           "checked_at": _now()}
     errors: list[str] = []
     written = unchanged = 0
     unavailable: list[str] = []
@@ -190,6 +225,7 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                                    "checked_at": _now()}
             unavailable.append(source.id)
             for d in source.datasets:
+                dstatus(source, d, "unavailable", reason)
                 if d.kind == "indicator" and not d.lake_path(cfg).exists():
                     _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
                 elif d.kind == "indicator" and not _lake_is_current(d, cfg):
@@ -200,24 +236,42 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             continue
         config_sha = source.config_sha256()
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
+        absent: list[tuple[Dataset, str]] = []  # datasets whose sheet is missing, reported unavailable
         skipped = 0
         try:
             for d in source.datasets:
                 have = [snaps[fid].sha256 for fid in d.file_ids if fid in snaps]
                 if not have:
+                    absent.append((d, "; ".join(missing[fid] for fid in d.file_ids if fid in missing)))
                     continue
                 combined = _combined_sha(have)
                 prev = manifest.get(d.id)
                 if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
                         and _lake_is_current(d, cfg)):
                     skipped += 1
+                    dstatus(source, d, "available")
                     continue
-                todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                policy = _sheet_missing_policy(source, d)
+                try:
+                    todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                except SheetMissing as exc:
+                    if policy != "unavailable":
+                        raise
+                    absent.append((d, exc.reason))
         except HisError as exc:
             errors.append(str(exc))
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
+            for d in source.datasets:
+                dstatus(source, d, "error", str(exc))
             log(f"  [{n}/{len(registry_sources)}] {source.id}: ERROR {exc}")
             continue
+        for d, why in absent:
+            dstatus(source, d, "unavailable", why)
+            if d.kind == "indicator" and not d.lake_path(cfg).exists():
+                _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
+            elif d.kind == "indicator" and not _lake_is_current(d, cfg):
+                _widen_to_canonical(d.lake_path(cfg))
+            log(f"  [{n}/{len(registry_sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
         rows = []
         for d, df, combined in todo:
             _atomic_write_parquet(df, d.lake_path(cfg))
@@ -225,10 +279,15 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                          "path": str(d.lake_path(cfg).relative_to(cfg.lake_dir)), "rows": df.height,
                          "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha})
         _append_manifest(cfg, rows)
+        for d, df, _ in todo:
+            dstatus(source, d, "available")
         written += len(todo)
         unchanged += skipped
         notes = [*(f"missing file {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values()),
                  *(f"file {fid} superseded by {by}" for fid in snaps if (by := superseded(source, fid, snaps)))]
+        if absent:
+            notes.append(f"{len(absent)} of {len(source.datasets)} datasets unavailable: "
+                         + ", ".join(d.id for d, _ in absent) + " (reasons in dataset_status.csv)")
         reason = "; ".join(notes)
         statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
@@ -236,6 +295,7 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
             f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
+    _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
     summary = (f"{len(registry_sources)} sources, {written} datasets written, {unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
     if errors:

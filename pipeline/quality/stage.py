@@ -44,6 +44,13 @@ def read_source_status(cfg: Settings) -> dict[str, dict[str, str]]:
     return _read(cfg)
 
 
+def read_dataset_status(cfg: Settings) -> dict[str, dict[str, str]]:
+    """Per-dataset availability written by the ingest stage (e.g. a sheet missing from a partial workbook)."""
+    from ingest.sources.stage import read_dataset_status as _read
+
+    return _read(cfg)
+
+
 def _today(options: Options) -> dt.date:
     return options.today or dt.date.today()
 
@@ -162,6 +169,7 @@ def lake_targets(cfg: Settings, options: Options,
     overrides = suites.load_yaml("lake.yml").get("datasets") or {}
     known = _known_areas(cfg, registry)
     statuses = read_source_status(cfg)
+    dstatuses = read_dataset_status(cfg)
     today = _today(options)
     targets: list[Target] = []
     skipped: list[dict[str, Any]] = []
@@ -170,13 +178,20 @@ def lake_targets(cfg: Settings, options: Options,
             continue
         path = d.lake_path(cfg)
         status = statuses.get(d.source_id, {})
-        if not path.exists() or status.get("status") == "unavailable":
+        dstatus = dstatuses.get(d.id, {})
+        if not path.exists() or "unavailable" in (status.get("status"), dstatus.get("status")):
             # A source unavailable offline (its lake file is an empty placeholder, or absent) is reported,
-            # not failed: the ingest stage itself fails sources marked required.
-            why = status.get("reason") if status.get("status") == "unavailable" else f"no lake file at {path}"
+            # not failed: the ingest stage itself fails sources marked required. Likewise one dataset of an
+            # available source whose sheet is missing from the workbook (dataset_status.csv).
+            if status.get("status") == "unavailable":
+                observed = f"source {d.source_id} unavailable: {status.get('reason')}"
+            elif dstatus.get("status") == "unavailable":
+                observed = f"dataset {d.id} of source {d.source_id} unavailable: {dstatus.get('reason')}"
+            else:
+                observed = f"source {d.source_id} unavailable: no lake file at {path}"
             skipped.append({"dataset": d.id, "snapshot_sha256": None, "check_name": "source_available",
                             "expectation": "source_available", "column": None, "severity": "warn",
-                            "success": False, "observed_value": f"source {d.source_id} unavailable: {why}",
+                            "success": False, "observed_value": observed,
                             "unexpected_count": None, "failing_rows_sample": "[]", "kwargs": "{}"})
             continue
         snapshot = _lake_snapshot(manifest, d.id, path)

@@ -6,7 +6,7 @@ returning the canonical indicator frame (indicator datasets) or a typed referenc
 | ``fingertips_api_csv`` | the OHID Fingertips API CSV (``/api/all_data/csv/by_indicator_id``) or the website's export table (detected by header): 95%/99.8% CIs, counts, denominators, the publisher's comparisons and recent trend |
 | ``fingertips_slim_csv`` | Fingertips data as republished by Trafford Data Lab (area_code, period, indicator, value, compared_to_England...) |
 | ``ons_sdg_csv`` | the UK SDG data platform CSV (Year, Series, GeoCode, Value, Observation status...) |
-| ``spreadsheet`` | xlsx/xls/csv tables, optionally inside a zip: sheet, header row(s), column mapping, unpivot |
+| ``spreadsheet`` | xlsx/xls/ods/csv tables, optionally inside a zip: sheet, header row(s), column mapping, unpivot, row filters |
 | ``geojson`` | GeoJSON feature collections: properties -> columns, geometry kept as GeoJSON text |
 """
 

@@ -1,65 +1,124 @@
 """Tables in spreadsheets (xlsx/xls/ods via calamine/fastexcel) or CSV, optionally inside a zip.
 
-Reading options (dataset ``options``, overridden per file by the file's ``options``):
-``zip_member`` (glob of the member to read; its extension says which format is expected), ``sheet``,
-``header_row`` (0-based) or ``header_starts_with`` (the first row whose first cell equals this text, compared
-with surrounding spaces stripped), ``header_rows: 2`` (a group row above the header row; names become
-"group:name", the group carried right across merged cells). Column references are header names (compared
-with surrounding spaces stripped) or 0-based positions. The bytes must be the format the file or member name
-says: an old ``.xls`` is BIFF in an OLE2 container, ``.xlsx``/``.ods`` are zip packages; a mismatch (an xlsx
-where an xls was expected, or the reverse) is an error naming the member, as is a missing sheet.
+Reading options (dataset ``options``, overridden per file by the file's ``options``): ``zip_member`` (glob of
+the member to read; its extension says which format is expected), ``sheet`` (name or 0-based position) or
+``sheet_starts_with`` (the one sheet whose name starts with this text, e.g. a publisher's sheet number "10. "
+when the title after it varies between editions), ``header_row`` (0-based) or ``header_starts_with`` (the
+first row whose first cell equals this text, compared with surrounding spaces stripped), ``header_rows: 2`` (a
+group row above the header row; names become "group:name", the group carried right across merged cells).
+Column references are header names (compared with surrounding spaces stripped) or 0-based positions.
 
-Indicator datasets: ``area_code``/``area_name``/``period`` each ``{column: ref}`` or ``{value: text}``,
-``period_type``; per indicator ``value`` (ref), optional ``count``/``denominator``/``lower_ci``/``upper_ci``
-(refs), ``count_multiplier``, ``sex``/``age`` constants. ``duplicate_periods: keep_first`` drops later rows
-that repeat an (area, period) (default: an error). ``area_types`` (see ``conform.keep_areas``) adds e.g.
-``sub_region`` (Inner/Outer London) to the areas kept.
+A :class:`Workbook` reads the file (or zip member) once. Its bytes must be the format the file or member name
+says (see :func:`workbook_kind`): an old ``.xls`` is BIFF in an OLE2 container, ``.xlsx``/``.xlsm``/``.xlsb``
+and ``.ods`` are zip packages told apart by their members; a mismatch (an xlsx where an xls or an ods was
+expected, or the reverse) is an error naming the member. Numbers keep the stored double's full precision
+(calamine's text of a number cell has only 10 significant digits; see :func:`_full_precision`). A named sheet
+that is not in the workbook raises :class:`SheetMissing` (a ParseError naming the sheet and the sheets the
+workbook has); the ingest stage reports the dataset unavailable instead of failing when the dataset says
+``sheet_missing: unavailable`` (e.g. a partial copy of a workbook; see ``ingest.sources.stage``).
+
+Indicator datasets: ``area_code``/``area_name``/``period``/``category_type``/``category`` each ``{column:
+ref}`` or ``{value: text}``; ``area_code`` may also be ``{from_name: ref}`` for files that name areas without
+codes: each name maps to its GSS code through the warehouse's area reference
+(``ingest.sources.areas.code_for_name``, names and aliases in ``seeds/reference/london_areas.csv``; the names
+also fill ``area_name`` unless it is given), and a name that does not map is an error naming the sheet and the
+name (never a silent drop). ``period_type``; per indicator ``value`` (ref), optional
+``count``/``denominator``/``lower_ci``/``upper_ci`` (refs), ``count_multiplier``, ``sex``/``age`` constants,
+``where`` ({column ref: text or list of texts}: only the rows whose cells equal one of them, compared with
+surrounding spaces stripped, e.g. one frequency of a table that stacks several; an error naming what the
+column holds when no row matches). ``null_ci_without_value: true`` blanks the CIs of rows whose value is
+missing (workbooks that write a missing value as an empty cell with 0 for both limits). ``duplicate_periods:
+keep_first`` drops later rows that repeat an (area, period) (default: an error). ``area_types`` (see
+``conform.keep_areas``) adds e.g. ``sub_region`` (Inner/Outer London) to the areas kept. ``unpivot``
+({pattern, name, value}) first turns a table with one column per period into long rows: the headers matching
+``pattern`` (a regex with one group) become column ``name`` (the group's text) and their cells column
+``value``; ``period``/``value`` then refer to those columns (e.g. DfT's CW03xx tables, one column per survey
+year). ``null_tokens`` (list) adds publisher markers that mean "no value" to the shared suppression tokens
+(e.g. DfT's ``[note 6]``, ``[x]``): such cells become null with the token kept in ``value_note``, in the value
+and in the count/denominator/CI columns.
 
 Breakdowns published as one sheet each (e.g. ONS ASHE: All, Male, Female, Full-Time, ...): ``sheets`` is a
 list of ``{sheet: name, sex: ..., age: ..., category_type: ..., category: ...}``; every sheet is read with the
 same header and column options, and its constants override the indicator's (``sex``/``age``) or set the
-breakdown (``category_type``/``category``; null for the headline sheet). ``skip_empty_values: true`` drops rows
-whose value cell is empty (a sheet that has no estimate for an area), while a suppression token (``x``, ``:``,
-``..``...) stays a row with a null value and the token in ``value_note``.
+breakdown (``category_type``/``category``, over the dataset's ``category_type``/``category`` fields if any;
+else null for the headline sheet). ``skip_empty_values: true`` drops rows whose value cell is empty (a sheet
+that has no estimate for an area), while a suppression token (``x``, ``:``, ``..``...) stays a row with a null
+value and the token in ``value_note``.
 
 Reference datasets: ``columns`` (output -> ref), ``types`` (output -> string|float|int), ``title_case``
 (columns whose ALL-CAPS values become Title Case, e.g. ONS "LONDON"), ``unpivot`` ({pattern: regex with one
-group over header names, name: column for the group, value: column for the cell, name_type, value_type}),
-``pivot`` (a long/tidy table made wide: {column: ref of the column whose values name the output columns,
-names: {value in that column: output prefix}, values: {output suffix: ref}, types: {suffix: type}}; each
-key of ``columns`` (e.g. area_code, area_name) gets one row with a ``<prefix>_<suffix>`` column per pair.
-Every value of that column must be listed in ``names`` and present, and every key row must carry each of them
-exactly once, else an error names the value or key).
+group over header names, name: column for the group, value: column for the cell, name_type, value_type}; the
+cells are parsed as numbers, unlike an indicator dataset's ``unpivot``, which keeps them as text for the
+value/measure columns), ``pivot`` (a long/tidy table made wide: {column: ref of the column whose values name
+the output columns, names: {value in that column: output prefix}, values: {output suffix: ref}, types:
+{suffix: type}}; each key of ``columns`` (e.g. area_code, area_name) gets one row with a ``<prefix>_<suffix>``
+column per pair. Every value of that column must be listed in ``names`` and present, and every key row must
+carry each of them exactly once, else an error names the value or key).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
 import polars as pl
 
-from ingest.sources.conform import FileContext, conform, read_member, to_number
+from ingest.sources.areas import code_for_name
+from ingest.sources.conform import FileContext, ParseError, conform, read_member, to_number
 
 TYPES = {"string": pl.String, "float": pl.Float64, "int": pl.Int64}
 SHEET_KEYS = {"sheet", "sex", "age", "category_type", "category"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of BIFF .xls workbooks
-ZIP = b"PK\x03\x04"  # .xlsx/.xlsm/.ods packages
-EXPECTED = {"xls": (OLE2, "an old Excel .xls workbook (BIFF, OLE2 container)"),
-            "xlsx": (ZIP, "an Excel .xlsx workbook (zip package)"),
-            "xlsm": (ZIP, "an Excel .xlsm workbook (zip package)"),
-            "ods": (ZIP, "an OpenDocument .ods spreadsheet (zip package)")}
+ZIP = b"PK\x03\x04"  # .xlsx/.xlsm/.xlsb/.ods packages
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# declared extension -> (the workbook kind its bytes must be, see workbook_kind; what that is, for messages)
+EXPECTED = {"xls": ("xls", "an old Excel .xls workbook (BIFF, OLE2 container)"),
+            "xlsx": ("xlsx", "an Excel .xlsx workbook (zip package)"),
+            "xlsm": ("xlsx", "an Excel .xlsm workbook (zip package)"),
+            "xlsb": ("xlsb", "an Excel .xlsb workbook (zip package)"),
+            "ods": ("ods", "an OpenDocument .ods spreadsheet (zip package)")}
+# workbook_kind -> what the bytes are, for messages
+ACTUAL = {"xls": "an old Excel .xls workbook (BIFF, OLE2 container)",
+          "xlsx": "a zip package (.xlsx/.ods) holding an Excel .xlsx workbook",
+          "xlsb": "a zip package (.xlsx/.ods) holding an Excel .xlsb workbook",
+          "ods": "a zip package (.xlsx/.ods) holding an OpenDocument .ods spreadsheet",
+          "zip": "a zip package (.xlsx/.ods) that is neither an Excel workbook nor an OpenDocument spreadsheet",
+          None: "neither an .xls (OLE2) nor an .xlsx/.ods (zip) file"}
 
 
-def _actual_kind(data: bytes) -> str:
+class SheetMissing(ParseError):
+    """The workbook has no sheet the registry names (``sheet`` is what was asked for)."""
+
+    def __init__(self, message: str, sheet: str, reason: str):
+        super().__init__(message)
+        self.sheet = sheet
+        self.reason = reason  # one short line for status reports: which sheet, which file
+
+
+def workbook_kind(data: bytes) -> str | None:
+    """What a workbook's bytes are, whatever the file is called: "xls" (OLE2 container), "ods" (zip with the
+    OpenDocument spreadsheet ``mimetype`` member), "xlsb" / "xlsx" (zip with ``xl/workbook.bin`` /
+    ``xl/workbook.xml`` or another Office Open XML package), "zip" (another zip), or None."""
     if data.startswith(OLE2):
-        return "an old Excel .xls workbook (BIFF, OLE2 container)"
-    if data.startswith(ZIP):
-        return "a zip package (.xlsx/.ods)"
-    return "neither an .xls (OLE2) nor an .xlsx/.ods (zip) file"
+        return "xls"
+    if not data.startswith(ZIP):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
+                return "ods"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+                return "xlsx"
+    except zipfile.BadZipFile:
+        return None
+    return "zip"
 
 
 class Workbook:
@@ -85,10 +144,12 @@ class Workbook:
             except pl.exceptions.PolarsError as exc:
                 raise ctx.fail(f"{self.name!r} cannot be read as CSV: {exc}") from exc
             return
-        if ext in EXPECTED and not data.startswith(EXPECTED[ext][0]):
-            raise ctx.fail(f"{self.name!r} should be {EXPECTED[ext][1]} but its bytes are {_actual_kind(data)}; "
-                           "the publisher changed the file format (update the registry's zip_member/ext) "
-                           "or the file is damaged")
+        if ext in EXPECTED:
+            found = workbook_kind(data)
+            if found != EXPECTED[ext][0]:
+                raise ctx.fail(f"{self.name!r} should be {EXPECTED[ext][1]} but its bytes are {ACTUAL[found]}; "
+                               "the publisher changed the file format (update the registry's zip_member/ext), "
+                               "the file was re-saved in another format, or it is damaged")
         import fastexcel
 
         try:
@@ -96,30 +157,77 @@ class Workbook:
         except Exception as exc:  # calamine raises its own error types
             raise ctx.fail(f"{self.name!r} cannot be read as a spreadsheet ({ext}): {exc}") from exc
 
+    def _missing(self, what: str, sheet: str) -> SheetMissing:
+        names = list(self.reader.sheet_names)
+        message = self.ctx.fail(f"{self.name!r} has {what}; the workbook has sheets {names}").args[0]
+        where = self.ctx.mirror_path or self.ctx.url or self.name
+        return SheetMissing(message, sheet, f"{what} in {where} ({len(names)} sheets)")
+
+    def sheet_starting_with(self, prefix: str) -> str:
+        """The one sheet whose name starts with ``prefix`` (SheetMissing when none does)."""
+        if self.csv is not None:
+            return prefix
+        hits = [n for n in self.reader.sheet_names if n.startswith(prefix)]
+        if len(hits) > 1:
+            raise self.ctx.fail(f"{self.name!r}: more than one sheet starts with {prefix!r}: {hits}")
+        if not hits:
+            raise self._missing(f"no sheet starting with {prefix!r}", prefix)
+        return hits[0]
+
     def grid(self, sheet: Any) -> pl.DataFrame:
-        """The raw cell grid of ``sheet`` (name or 0-based position) as strings, no header interpretation."""
+        """The raw cell grid of ``sheet`` (name or 0-based position) as strings, no header interpretation,
+        numbers at full precision (:func:`_full_precision`). A sheet name the workbook lacks raises
+        :class:`SheetMissing`."""
         if self.csv is not None:
             return self.csv
         names = self.reader.sheet_names
         if isinstance(sheet, str) and sheet not in names:
-            raise self.ctx.fail(f"{self.name!r} has no sheet {sheet!r}; the workbook has sheets {names}")
+            raise self._missing(f"no sheet {sheet!r}", sheet)
         if isinstance(sheet, int) and not 0 <= sheet < len(names):
             raise self.ctx.fail(f"{self.name!r} has no sheet at position {sheet}; the workbook has sheets {names}")
         try:
-            return self.reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+            grid = self.reader.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+            numbers = self.reader.load_sheet(sheet, header_row=None, dtypes="float").to_polars()
         except Exception as exc:
             raise self.ctx.fail(f"{self.name!r} sheet {sheet!r} cannot be read: {exc}") from exc
+        return _full_precision(grid, numbers)
+
+
+def _full_precision(grid: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
+    """calamine's text of a number cell keeps only 10 significant digits (1.7988196992186001 -> "1.798819699"):
+    where the same cell read as a number differs from its text only by that rounding, keep the stored double
+    (its shortest exact text). Text cells, and numbers whose text is already exact, are left as they are."""
+    if grid.shape != numbers.shape:
+        return grid
+    out = []
+    for c, n in zip(grid.columns, numbers.columns):
+        text = pl.col(c)
+        parsed = text.str.strip_chars().cast(pl.Float64, strict=False)
+        num = pl.col("__num")
+        rounded = (num.is_not_null() & parsed.is_not_null() & (parsed != num)
+                   & ((parsed - num).abs() <= 1e-9 * pl.max_horizontal(pl.lit(1.0), num.abs())))
+        out.append(grid.select(text, numbers.get_column(n).alias("__num")).select(
+            pl.when(rounded).then(num.cast(pl.String)).otherwise(text).alias(c)).to_series())
+    return pl.DataFrame(out)
+
+
+def _default_sheet(ctx: FileContext, book: Workbook) -> Any:
+    """The sheet the options name: ``sheet_starts_with`` (resolved in the workbook) or ``sheet`` (default 0)."""
+    if ctx.options.get("sheet_starts_with") is not None:
+        return book.sheet_starting_with(str(ctx.options["sheet_starts_with"]))
+    return ctx.options.get("sheet", 0)
 
 
 def _read_grid(ctx: FileContext) -> pl.DataFrame:
     """The raw cell grid as strings, no header interpretation."""
-    return Workbook(ctx).grid(ctx.options.get("sheet", 0))
+    book = Workbook(ctx)
+    return book.grid(_default_sheet(ctx, book))
 
 
 def read_table(ctx: FileContext, book: Workbook | None = None, sheet: Any = None) -> pl.DataFrame:
     """The table with its header applied: string columns named by the header row(s)."""
     book = book or Workbook(ctx)
-    sheet = ctx.options.get("sheet", 0) if sheet is None else sheet
+    sheet = _default_sheet(ctx, book) if sheet is None else sheet
     grid = book.grid(sheet)
     if grid.height == 0:
         raise ctx.fail(f"sheet {sheet!r} is empty")
@@ -174,11 +282,29 @@ def _field(ctx: FileContext, df: pl.DataFrame, spec: Any, what: str) -> pl.Expr:
     raise ctx.fail(f"registry option {what!r} must be {{column: ...}} or {{value: ...}}, got {spec!r}")
 
 
-def _sheet_specs(ctx: FileContext) -> list[dict[str, Any]]:
-    """The ``sheets`` option (one entry per breakdown sheet), or the single ``sheet``."""
+def _area_code(ctx: FileContext, df: pl.DataFrame, spec: Any, sheet: Any) -> pl.Expr:
+    """``{from_name: ref}``: GSS codes for the area names in column ``ref``; any name that does not map is an
+    error naming the sheet and the name(s). Otherwise a plain ``{column:}``/``{value:}`` field."""
+    if not (isinstance(spec, dict) and "from_name" in spec):
+        return _field(ctx, df, spec, "area_code")
+    col = _col(ctx, df, spec["from_name"])
+    names = df.get_column(col).cast(pl.String).str.strip_chars()
+    distinct = [n for n in names.unique(maintain_order=True).to_list() if n]
+    mapping = {n: code_for_name(n) for n in distinct}
+    unmapped = [n for n, c in mapping.items() if c is None]
+    if unmapped:
+        where = "" if ctx.part else f"sheet {sheet!r}: "  # a part already names the sheet
+        raise ctx.fail(f"{where}area name(s) {', '.join(repr(n) for n in unmapped)} in column {col!r} "
+                       "do not map to a GSS code in the warehouse's area reference "
+                       "(seeds/reference/london_areas.csv); add the spelling as an alias there if it is a London area")
+    return pl.col(col).cast(pl.String).str.strip_chars().replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _sheet_specs(ctx: FileContext, book: Workbook) -> list[dict[str, Any]]:
+    """The ``sheets`` option (one entry per breakdown sheet), or the single ``sheet``/``sheet_starts_with``."""
     specs = ctx.options.get("sheets")
     if specs is None:
-        return [{"sheet": ctx.options.get("sheet", 0)}]
+        return [{"sheet": _default_sheet(ctx, book)}]
     if not isinstance(specs, list) or not specs:
         raise ctx.fail(f"registry option 'sheets' must be a non-empty list of {{sheet: ..., sex/category...}}, "
                        f"got {specs!r}")
@@ -194,41 +320,93 @@ def _sheet_specs(ctx: FileContext) -> list[dict[str, Any]]:
     return specs
 
 
+def _unpivot_table(ctx: FileContext, df: pl.DataFrame, spec: Any) -> pl.DataFrame:
+    """Columns whose header matches ``spec['pattern']`` -> long rows: ``spec['name']`` (the pattern's group)
+    and ``spec['value']`` (the cell, still text); every other column is kept on each row."""
+    if not isinstance(spec, dict):
+        raise ctx.fail(f"registry option 'unpivot' must be {{pattern, name, value}}, got {spec!r}")
+    for key in ("pattern", "name", "value"):
+        if not spec.get(key):
+            raise ctx.fail(f"registry option 'unpivot' needs {key!r}, got {spec!r}")
+    pattern = re.compile(spec["pattern"])
+    if pattern.groups != 1:
+        raise ctx.fail(f"unpivot pattern {spec['pattern']!r} must have exactly one group")
+    on = [c for c in df.columns if pattern.fullmatch(c.strip())]
+    if not on:
+        raise ctx.fail(f"no columns match the unpivot pattern {spec['pattern']!r}; the table has {df.columns}")
+    clash = [n for n in (spec["name"], spec["value"]) if n in df.columns]
+    if clash:
+        raise ctx.fail(f"unpivot would overwrite existing column(s) {clash}; choose other names")
+    index = [c for c in df.columns if c not in on]
+    out = df.with_columns([pl.col(c).cast(pl.String) for c in on]).unpivot(
+        index=index, on=on, variable_name=spec["name"], value_name=spec["value"])
+    return out.with_columns(pl.col(spec["name"]).str.strip_chars().str.extract(spec["pattern"], 1))
+
+
+def _where(ctx: FileContext, df: pl.DataFrame, where: Any, indicator_id: str) -> pl.DataFrame:
+    """Rows whose cells equal the given text(s) (compared with surrounding spaces stripped)."""
+    if not where:
+        return df
+    if not isinstance(where, dict):
+        raise ctx.fail(f"indicator {indicator_id}: 'where' must map column -> text(s), got {where!r}")
+    for ref, wanted in where.items():
+        col = _col(ctx, df, ref)
+        values = [str(v).strip() for v in (wanted if isinstance(wanted, list) else [wanted])]
+        kept = df.filter(pl.col(col).cast(pl.String).str.strip_chars().is_in(values))
+        if kept.height == 0:
+            seen = sorted(v for v in df.get_column(col).cast(pl.String).str.strip_chars().unique().to_list() if v)
+            raise ctx.fail(f"indicator {indicator_id}: no row has {col!r} equal to {values}; "
+                           f"the column holds {seen[:12]} (renamed category, or wrong sheet?)")
+        df = kept
+    return df
+
+
 def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.DataFrame:
     book = Workbook(ctx)
     if dataset.kind == "reference":
         return _reference(ctx, read_table(ctx, book))
     o = ctx.options
     parts = []
-    specs = _sheet_specs(ctx)
+    null_tokens = [str(t) for t in o.get("null_tokens") or []]
+    specs = _sheet_specs(ctx, book)
+    area_name = o.get("area_name")
+    if area_name is None and isinstance(o.get("area_code"), dict) and "from_name" in o["area_code"]:
+        area_name = {"column": o["area_code"]["from_name"]}
     for sheet in specs:
         # messages about one of several sheets name it
         sctx = replace(ctx, part=f"sheet {sheet['sheet']!r}") if len(specs) > 1 else ctx
         df = read_table(sctx, book, sheet["sheet"])
+        if o.get("unpivot"):
+            df = _unpivot_table(sctx, df, o["unpivot"])
         base = df.with_columns(
-            _field(sctx, df, o.get("area_code"), "area_code").alias("area_code"),
-            (_field(sctx, df, o["area_name"], "area_name") if o.get("area_name") else pl.lit(None, pl.String))
-            .alias("area_name"),
+            _area_code(sctx, df, o.get("area_code"), sheet["sheet"]).alias("area_code"),
+            (_field(sctx, df, area_name, "area_name") if area_name else pl.lit(None, pl.String)).alias("area_name"),
             _field(sctx, df, o.get("period"), "period").alias("period_label"),
+            # a breakdown read from columns of the sheet (a per-sheet constant in ``sheets`` overrides it below)
+            *((_field(sctx, df, o[k], k) if o.get(k) else pl.lit(None, pl.String)).alias(k)
+              for k in ("category_type", "category")),
         ).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
         for spec in dataset.indicator_specs:
             so = spec.options
             if "value" not in so:
                 raise ctx.fail(f"indicator {spec.id}: the registry gives no value column")
             value_col = _col(sctx, df, so["value"])
-            part = base
+            part = _where(sctx, base, so.get("where"), spec.id)
             if o.get("skip_empty_values"):
                 part = part.filter(pl.col(value_col).cast(pl.String).str.strip_chars().fill_null("") != "")
             consts = {k: sheet.get(k, so.get(k, o.get(k))) for k in ("sex", "age")}
-            consts |= {k: sheet.get(k) for k in ("category_type", "category")}
+            consts |= {k: sheet[k] for k in ("category_type", "category") if k in sheet}
             part = part.with_columns(pl.lit(spec.id).alias("indicator_id"),
                                      *(pl.lit(v).cast(pl.String).alias(k) for k, v in consts.items()))
-            part = to_number(sctx, part, value_col, "value", note_out="value_note")
+            part = to_number(sctx, part, value_col, "value", note_out="value_note", extra_tokens=null_tokens)
             for measure in ("count", "denominator", "lower_ci", "upper_ci"):
                 if so.get(measure) is not None:
-                    part = to_number(sctx, part, _col(sctx, df, so[measure]), measure)
+                    part = to_number(sctx, part, _col(sctx, df, so[measure]), measure, extra_tokens=null_tokens)
             if so.get("count_multiplier") and "count" in part.columns:
                 part = part.with_columns(pl.col("count") * float(so["count_multiplier"]))
+            if o.get("null_ci_without_value"):
+                part = part.with_columns(*(pl.when(pl.col("value").is_null()).then(None).otherwise(pl.col(m)).alias(m)
+                                           for m in ("lower_ci", "upper_ci") if m in part.columns))
             keep = ["indicator_id", "area_code", "area_name", "period_label", "sex", "age", "category_type",
                     "category", "value", "value_note"]
             keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]

@@ -31,13 +31,20 @@ EXPECTED_ROWS = {
     # 37 areas (33 boroughs, Inner/Outer London, London, England) x 9 sheets (All, sex, working pattern), 2022
     ("ons_ashe_living_wage", "living_wage_jobs_below"): 333,
     ("fingertips_tobacco_profiles_london_2019", "tobacco_profiles_london_2019"): 245,  # 7 indicators x 35 areas
+    ("gla_his_indicators", "his_healthy_life_expectancy"): 640,        # 32 boroughs x 10 periods x 2 sexes
+    ("gla_his_indicators", "his_excess_weight_year6"): 576,            # 32 boroughs x 18 school years
+    ("gla_his_indicators", "his_pm25_mortality_fraction"): 165,        # 33 boroughs x 5 years
+    ("gla_his_indicators", "his_hiv_late_diagnosis"): 33,              # London x 3 ethnic groups x 11 periods
+    ("dft_cw0302_cycling_by_la", "cycling_travel"): 840,                 # 4 frequencies x 35 areas x 6 years
+    ("dft_cw0302_cycling_by_la", "cycling_leisure"): 840,
+    ("dft_cw0302_cycling_by_la", "cycling_any_purpose"): 840,
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("12 sources, 17 datasets written, 0 unchanged, "
-                       "1 unavailable (fingertips_api)")
+    assert summary == ("15 sources, 24 datasets written, 0 unchanged, "
+                       "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
     for (source_id, dataset_id), n in EXPECTED_ROWS.items():
@@ -58,7 +65,7 @@ def test_rows_per_dataset(ingested, key):
     assert lake_frame(cfg, *key).height == EXPECTED_ROWS[key]
 
 
-@pytest.mark.parametrize("key", [k for k in EXPECTED_ROWS if k[0].startswith(("fingertips", "ons_sdg"))])
+@pytest.mark.parametrize("key", [k for k in EXPECTED_ROWS if k[0].startswith(("fingertips", "ons_sdg", "dft"))])
 def test_indicator_datasets_have_canonical_columns_and_all_33_boroughs(ingested, key):
     cfg, _ = ingested
     df = lake_frame(cfg, *key)

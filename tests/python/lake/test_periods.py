@@ -14,6 +14,8 @@ from ingest.sources.periods import parse_period
     ("2019/20", "financial_year", ("2019/20", date(2019, 4, 1), date(2020, 3, 31))),
     ("1999/00", "financial_year", ("1999/00", date(1999, 4, 1), date(2000, 3, 31))),
     ("2015/16", "active_lives_year", ("2015/16", date(2015, 11, 15), date(2016, 11, 14))),
+    ("2021", "active_lives_year_ending", ("2020/21", date(2020, 11, 15), date(2021, 11, 14))),
+    ("2000", "active_lives_year_ending", ("1999/00", date(1999, 11, 15), date(2000, 11, 14))),
     ("2020/21 - 24/25", "academic_year", ("2020/21 - 24/25", date(2020, 9, 1), date(2025, 8, 31))),
     ("Jan-08", "month", ("2008-01", date(2008, 1, 1), date(2008, 1, 31))),
     ("Feb-2012", "month", ("2012-02", date(2012, 2, 1), date(2012, 2, 29))),
@@ -25,7 +27,8 @@ def test_period_conventions(label, ptype, expected):
 
 
 @pytest.mark.parametrize("label, ptype", [("2014/16", "academic_year"), ("2014/15", "calendar_year"),
-                                          ("Foo-08", "month"), ("2017 - 15", "pooled_years")])
+                                          ("Foo-08", "month"), ("2017 - 15", "pooled_years"),
+                                          ("2020/21", "active_lives_year_ending")])
 def test_labels_that_do_not_fit_are_rejected(label, ptype):
     with pytest.raises(ValueError):
         parse_period(label, ptype)
