@@ -3,7 +3,7 @@
 One file per source (publisher, licence, official URLs, mirror paths, format and parser options, and the
 datasets it yields), plus ``_areas.yml`` for registry-wide settings. Adding a source of a known format is
 one registry file plus indicator catalogue rows: no new Python, and the dbt sources and staging models are
-generated from the registry (``ingest.sources.dbt_codegen``). ``load_registry`` validates every entry and
+generated from the registry (``pipeline.codegen``, ``his generate``). ``load_registry`` validates every entry and
 raises :class:`~ingest.errors.HisError` naming the file, entry and field that are wrong.
 
 One indicator id may come from more than one dataset only when their periods cannot overlap, by declaration:
