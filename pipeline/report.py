@@ -25,6 +25,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -39,24 +40,22 @@ from ingest.errors import HisError
 from ingest.progress import log
 from pipeline.context import BuildContext
 
-#: The marts the pages read. A missing one is an error naming it (the pages would fail to build).
-REQUIRED_MARTS: tuple[str, ...] = (
-    "dim_aim",
-    "dim_objective",
-    "dim_commitment",
-    "fct_commitment_target",
-    "dim_area",
-    "dim_indicator",
-    "fct_indicator_value",
-    "fct_commitment_progress",
-    "fct_objective_scorecard",
-    "fct_borough_indicator",
-    "fct_inequality_gap",
-    "fct_quality_check",
-    "fct_dataset_snapshot",
-    "fct_source_status",
-    "dim_area_boundary",
-)
+PAGES_DIR = Path(__file__).resolve().parent.parent / "reports" / "pages"
+#: Marts the report builder itself reads (the boroughs' GeoJSON for the maps), beside those the pages query.
+BUILDER_MARTS: tuple[str, ...] = ("dim_area_boundary",)
+
+
+def marts_read_by_pages(pages_dir: Path = PAGES_DIR) -> tuple[str, ...]:
+    """Every mart a page queries (``warehouse.<mart>`` in its SQL): the one list of what the site reads, taken
+    from the pages themselves so it cannot drift from them."""
+    found: set[str] = set()
+    for page in sorted(pages_dir.rglob("*.md")):
+        found.update(re.findall(r"\bwarehouse\.([a-z_][a-z0-9_]*)", page.read_text(encoding="utf-8")))
+    return tuple(sorted(found))
+
+
+#: The marts the site needs: a missing one is an error naming it (the pages would fail to build).
+REQUIRED_MARTS: tuple[str, ...] = tuple(sorted({*marts_read_by_pages(), *BUILDER_MARTS}))
 SOURCE_NAME = "warehouse"  # the Evidence source folder: pages query `warehouse.<mart>`
 DEFAULT_PORT = 3000
 
