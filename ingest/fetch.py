@@ -161,11 +161,18 @@ def _atomic_write_csv(path: Path, rows: list[dict]) -> None:
         raise
 
 
-def _latest_row(rows: list[dict], source_id: str, url: str) -> dict | None:
+def _latest_row(rows: list[dict], source_id: str, url: str, rejected: set | None = None) -> dict | None:
+    """The latest manifest row of ``url`` whose snapshot gate 1 did not reject (``data/raw/rejected.csv``)."""
     for row in reversed(rows):
-        if row["source_id"] == source_id and row["url"] == url:
+        if row["source_id"] == source_id and row["url"] == url and (source_id, row["sha256"]) not in (rejected or ()):
             return row
     return None
+
+
+def _rejected(cfg: Settings) -> set[tuple[str, str]]:
+    from ingest.sources.lake import rejected_snapshots
+
+    return rejected_snapshots(cfg)
 
 
 def _row_snapshot(cfg: Settings, row: dict | None) -> Snapshot | None:
@@ -196,7 +203,7 @@ def latest_snapshot(cfg: Settings, source_id: str, url: str) -> Snapshot | None:
 
     ``origin`` is where those bytes came from; ``changed`` is always False here.
     """
-    return _row_snapshot(cfg, _latest_row(read_manifest(cfg), source_id, url))
+    return _row_snapshot(cfg, _latest_row(read_manifest(cfg), source_id, url, _rejected(cfg)))
 
 
 # ------------------------------------------------------------------------------------------------ fetch
@@ -228,7 +235,8 @@ def fetch(
     """
     if not _SAFE_ID.match(source_id):
         raise HisError(f"invalid source id {source_id!r}: use letters, digits, '_', '-' and '.' only")
-    row = _latest_row(read_manifest(cfg), source_id, url)
+    # A snapshot gate 1 rejected is never the previous one: not a fallback, not the "unchanged" reference.
+    row = _latest_row(read_manifest(cfg), source_id, url, _rejected(cfg))
     previous = _row_snapshot(cfg, row)
     job = _Job(cfg, source_id, url, _extension(ext, mirror_path, url), row if previous else None, previous)
 

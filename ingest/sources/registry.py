@@ -79,7 +79,12 @@ class Dataset:
         return [i.id for i in self.indicator_specs]
 
     def lake_path(self, cfg: Any) -> Path:
-        return Path(cfg.lake_dir) / self.source_id / f"{self.id}.parquet"
+        from ingest.sources.lake import RESERVED, confined
+
+        if self.source_id in RESERVED:
+            raise HisError(f"source id {self.source_id!r} is reserved for the lake's own folders ({sorted(RESERVED)})")
+        return confined(Path(cfg.lake_dir), self.source_id, f"{self.id}.parquet",
+                        what=f"source {self.source_id}: dataset id")
 
 
 @dataclass(frozen=True)

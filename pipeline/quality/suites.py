@@ -80,6 +80,7 @@ class Target:
     assets: dict[str, str]  # asset name -> SQL query run by DuckDB
     index_columns: dict[str, list[str]]  # asset name -> columns that identify a failing row
     checks: list[Check]
+    file: str = ""  # the file checked (gate 1: the staged or accepted Parquet), named in error messages
 
 
 def sql_str(value: str) -> str:
@@ -138,13 +139,18 @@ def read_manifest(cfg: Settings) -> list[dict[str, str]]:
 
 def previous_rows(manifest: list[dict[str, str]], history: list[dict[str, Any]], dataset: str,
                   snapshot: str) -> tuple[int | None, str]:
-    """Row count of the previous snapshot of ``dataset`` (one with a different sha256), and where from."""
+    """Row count of the previous *accepted* snapshot of ``dataset`` (one with a different sha256), and where
+    from: the lake manifest (only gate-1-accepted rows reach it), else a results run in which it passed."""
     rows = [r for r in manifest if r.get("dataset_id") == dataset]
     earlier = [r for r in rows if r.get("snapshot_sha256") != snapshot and (r.get("rows") or "").strip()]
     if earlier:
         return int(float(earlier[-1]["rows"])), f"lake manifest, snapshot {earlier[-1]['snapshot_sha256'][:12]}"
+    # Only runs in which this dataset passed count: a rejected snapshot is never the baseline.
+    rejected = {r["run_id"] for r in history if r["dataset"] == dataset and not r["success"]
+                and r["severity"] == "error"}
     for r in reversed(history):
-        if r["dataset"] == dataset and r["snapshot_sha256"] != snapshot and r["check_name"] == "row_count":
+        if (r["dataset"] == dataset and r["snapshot_sha256"] != snapshot and r["check_name"] == "row_count"
+                and r["run_id"] not in rejected):
             try:
                 return int(float(r["observed_value"])), f"results history, run {r['run_id']}"
             except (TypeError, ValueError):
