@@ -226,6 +226,10 @@ def lake_targets(cfg: Settings, options: Options,
             assets, index = {"rows": rows_sql}, {"rows": key}
             if key:
                 checks.append(suites.unique_key_check(key))
+        if d.kind == "indicator" and d.area_level == "borough" and d.id in staged and d.lake_path(cfg).exists():
+            expected = suites.previous_latest(d.lake_path(cfg))
+            if expected:
+                checks.append(suites.latest_period_check(expected))
         prev, origin = suites.previous_rows(manifest, history, d.id, snapshot)
         if prev is not None:
             floor = max(1, int(prev * (1 - suites.MAX_ROW_DROP)))

@@ -364,3 +364,37 @@ left join got on got.indicator_id = grp.indicator_id and got.period_label = grp.
 
 
 COVERAGE_INDEX = ["indicator_id", "period_label", "sex", "age", "area_code"]
+
+
+def latest_period_check(expected: list[tuple[str, str, str]]) -> Check:
+    """Completeness against the previous *accepted* snapshot: every (indicator, latest period, borough) it had
+    must still have a row (a value or a suppression note). Catches a latest period that vanished (the tracker
+    would silently fall back to the period before) and boroughs dropped from it. ``expected`` comes from the
+    accepted lake file (:func:`previous_latest`); a deliberate regression is accepted only explicitly, by a
+    severity override in ``lake.yml`` (recorded with the results)."""
+    values = ", ".join(f"({sql_str(i)}, {sql_str(p)}, {sql_str(a)})" for i, p, a in expected)
+    values = values.replace("{", "{{").replace("}", "}}")
+    query = (f"select e.indicator_id, e.period_label, e.area_code from (values {values}) "
+             "as e(indicator_id, period_label, area_code) where not exists (select 1 from {batch} as b "
+             "where b.indicator_id = e.indicator_id and b.period_label = e.period_label "
+             "and b.area_code = e.area_code)")
+    return Check("previous_latest_period_complete", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                 column="indicator_id,period_label,area_code")
+
+
+def previous_latest(accepted: Path) -> list[tuple[str, str, str]]:
+    """(indicator, period, borough) of each indicator's latest period in the accepted lake file (headline
+    borough rows only)."""
+    import duckdb
+
+    rel = f"read_parquet({sql_str(str(accepted))})"
+    con = duckdb.connect()
+    try:
+        return [tuple(r) for r in con.execute(f"""
+            with h as (select * from {rel} where area_type = 'borough' and category_type is null
+                       and category is null),
+                 latest as (select indicator_id, max(period_start) as period_start from h group by 1)
+            select distinct h.indicator_id, h.period_label, h.area_code from h join latest using (indicator_id,
+                 period_start) order by 1, 2, 3""").fetchall()]
+    finally:
+        con.close()

@@ -120,3 +120,19 @@ def test_ingest_alone_leaves_the_lake_unchecked_and_dbt_refuses(mirror_build_cop
     assert main(["dbt", *args]) == 1
     assert "not checked" in capsys.readouterr().err
     assert fingerprint(cfg) == before
+
+
+@pytest.mark.slow
+def test_latest_period_may_not_move_backwards(mirror_build_copy, bad_mirror, mirror_dir, capsys):
+    """Case 1b: the file cut at the line end before byte 455,063 (97% of it, complete CSV) has lost every
+    borough's 2024/25 value; a 9% row drop passes the row-count check, the latest-period check does not."""
+    cfg = mirror_build_copy
+    before = fingerprint(cfg)
+    data = (mirror_dir / Y6).read_bytes()[:455063]
+    (bad_mirror / Y6).write_bytes(data[: data.rindex(b"\n") + 1])
+    assert main(["build", "--skip", "report", "--data-dir", str(cfg.data_dir), "--mirror", str(bad_mirror)]) == 1
+    err = capsys.readouterr().err
+    assert "check previous_latest_period_complete" in err and DATASET in err
+    assert "2024/25" in err
+    assert "row_count_vs_previous" not in err.split("error in stage")[1]  # only 9% of the rows went
+    assert fingerprint(cfg) == before
