@@ -305,6 +305,9 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
 
 
 def check_unique(ctx: FileContext, df: pl.DataFrame, key: list[str]) -> None:
+    unknown = [k for k in key if k not in df.columns]
+    if unknown:
+        raise ctx.fail(f"key_columns {unknown} are not columns of the dataset (it has {', '.join(df.columns)})")
     dups = df.group_by(key).len().filter(pl.col("len") > 1)
     if dups.height:
         sample = "; ".join(", ".join(f"{k}={r[k]}" for k in key if r[k] is not None)

@@ -107,7 +107,8 @@ def read_staged(cfg: Settings, run: str | None = None) -> dict[str, dict[str, An
 
 
 def staged_path(cfg: Settings, run: str, source_id: str, dataset_id: str) -> Path:
-    return confined(staging_dir(cfg, run), source_id, f"{dataset_id}.parquet", what="staged dataset")
+    return confined(staging_dir(cfg, run), source_id, f"{dataset_id}.parquet",
+                    what=f"source {source_id}: staged dataset id")
 
 
 def record_staged(cfg: Settings, run: str, entries: dict[str, dict[str, Any]]) -> None:

@@ -209,6 +209,16 @@ def lake_targets(cfg: Settings, options: Options,
         rows_sql = f"select * from read_parquet({sql_str(str(path))})"
         key = list(d.key_columns or (suites.INDICATOR_KEY if d.kind == "indicator" else []))
         extra = overrides.get(d.id) or {}
+        import polars as pl
+
+        unknown = [k for k in key if k not in pl.read_parquet_schema(path)]
+        if unknown:  # a registry key_columns entry that is not a column: an error result, not a SQL traceback
+            skipped.append({"dataset": d.id, "snapshot_sha256": snapshot, "check_name": "key_columns_exist",
+                            "expectation": "key_columns_exist", "column": ",".join(unknown), "severity": "error",
+                            "success": False, "observed_value": f"key_columns {unknown} (registry, source "
+                            f"{d.source_id}) are not columns of {path}", "unexpected_count": None,
+                            "failing_rows_sample": "[]", "kwargs": "{}"})
+            continue
         params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
                   "known_areas": known, "today": today.isoformat()}
         if d.kind == "indicator":

@@ -83,6 +83,11 @@ class Target:
     file: str = ""  # the file checked (gate 1: the staged or accepted Parquet), named in error messages
 
 
+def sql_ident(name: str) -> str:
+    """A double-quoted SQL identifier (embedded quotes doubled), for column names taken from the registry."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -273,7 +278,8 @@ def unique_key_check(key_columns: list[str]) -> Check:
     ``hash()`` of them 1.9 s, sorting the hashes and comparing neighbours 1.0 s. So DuckDB sorts the key
     hashes, keeps those equal to their predecessor, and only the rows with such a hash are grouped by
     their real key columns: a hash collision can never report a duplicate that is not one."""
-    keys = ", ".join(key_columns)
+    keys = ", ".join(sql_ident(c) for c in key_columns)  # quoted: names come from the registry
+    keys = keys.replace("{", "{{").replace("}", "}}")  # GE formats the query with {batch}
     query = (f"select {keys}, count(*) as n_rows from {{batch}} where hash({keys}) in "
              f"(select key_hash from (select key_hash, lag(key_hash) over (order by key_hash) as previous_hash "
              f"from (select hash({keys}) as key_hash from {{batch}}) as hashed) as sorted "
