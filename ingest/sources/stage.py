@@ -38,7 +38,7 @@ import polars as pl
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
+from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch
 from ingest.progress import log
 from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
@@ -192,6 +192,7 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
     from ingest.sources import lake as lake_tx
 
     run_id = (lake_tx.pending_run(cfg) or lake_tx.new_run_id()) if staged else None
+    clean_stale_temp(cfg)
 
     def target(d: Dataset) -> Path:
         return lake_tx.staged_path(cfg, run_id, d.source_id, d.id) if run_id else d.lake_path(cfg)
@@ -218,13 +219,18 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         stale: dict[str, str] = {}
         for f in source.files:
             try:
-                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
+                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
+                                    max_bytes={**source.options, **f.options}.get("max_bytes"))
             except SourceUnavailable as exc:
                 missing[f.id] = f"{f.id}: {exc}"
+                log(f"  {source.id}/{f.id}: MISSING ({exc})")
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
                     stale[f.id] = str(exc).splitlines()[0]
+                    # loud: the final failure and the fallback, on the console and in source_status.csv
+                    log(f"  {source.id}/{f.id}: using the snapshot of {exc.previous.retrieved_at} because the "
+                        f"download failed ({exc.last_error or exc})")
                 else:
                     missing[f.id] = f"{f.id}: {exc}"
         if not snaps:
