@@ -51,7 +51,7 @@ def test_a_file_cut_after_a_complete_last_field_still_fails_on_the_missing_newli
 
 
 def test_the_whole_file_parses(tmp_path, mirror_dir):
-    cfg, summary = ingest_with(tmp_path, mirror_dir, (mirror_dir / Y6).read_bytes())
+    _cfg, summary = ingest_with(tmp_path, mirror_dir, (mirror_dir / Y6).read_bytes())
     assert "2 datasets written" in summary
 
 
