@@ -29,7 +29,6 @@ import csv
 import hashlib
 import os
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +42,7 @@ import httpx
 
 from ingest.config import Settings
 from ingest.errors import HisError
+from ingest.progress import log
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = [
@@ -525,7 +525,7 @@ def _size(n: int | None) -> str:
 
 
 def _log(message: str) -> None:
-    print(f"  fetch {message}", file=sys.stderr, flush=True)
+    log(f"  fetch {message}")
 
 
 def clean_stale_temp(cfg: Settings) -> list[Path]:

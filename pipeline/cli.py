@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from ingest.config import settings
+from ingest.progress import say
 from pipeline import quality, report, spark, stages, warehouse
 from pipeline.context import BuildContext, Options
 from pipeline.runner import Stage, log, run_stages
@@ -125,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
 
     result = run_stages([STAGE_BY_NAME[n] for n in names], ctx)
     if len(names) > 1 or not result.ok:
-        log("\n" + result.table())
+        say("\n" + result.table())
     if not result.ok:
         failed = result.results[-1].name
-        log(f"\nbuild stopped at stage '{failed}'; later stages did not run")
+        say(f"\nbuild stopped at stage '{failed}'; later stages did not run")
         return 1
     return 0
 

@@ -12,6 +12,7 @@ Stages are plain functions ``run(ctx: BuildContext) -> str`` returning a one-lin
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,8 @@ class BuildContext:
     settings: Settings
     options: Options = field(default_factory=Options)
     decisions: Decisions = field(default_factory=Decisions)
+    #: Names this run's log folder, ``<data>/logs/<run_id>/`` (UTC time and process id: unique and sortable).
+    run_id: str = field(default_factory=lambda: f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}")
 
     @classmethod
     def of(cls, settings: Settings, **options: object) -> BuildContext:

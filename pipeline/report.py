@@ -30,6 +30,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any, ClassVar
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.progress import log
+from ingest.progress import capturing, log, progress
 from pipeline.context import BuildContext
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "reports" / "pages"
@@ -253,6 +254,30 @@ def link_export(cfg: Settings, export: Path) -> Path:
     return link
 
 
+def _quiet_log(message: str) -> None:
+    """Write a line to the stage log only (when captured), whatever words it holds."""
+    if capturing():
+        from ingest import progress as _p
+
+        assert _p._sink is not None
+        _p._sink.write(message + "\n")
+        _p._sink.flush()
+    else:
+        log(message)
+
+
+def _prerendered(cfg: Settings) -> Path:
+    return cfg.reports_dir / ".evidence" / "template" / ".svelte-kit" / "output" / "prerendered" / "pages"
+
+
+def _count_pages(cfg: Settings, stop: threading.Event) -> None:
+    """While Evidence builds, show how many pages it has prerendered so far (a counter on a terminal)."""
+    while not stop.wait(2.0):
+        folder = _prerendered(cfg)
+        if folder.exists():
+            progress("pages rendered", sum(1 for _ in folder.rglob("index.html")))
+
+
 def _npm(cfg: Settings, script: str) -> None:
     """Run ``npm run <script>`` in reports/, streaming its output to stderr; HisError on failure."""
     npm = shutil.which("npm")
@@ -274,21 +299,32 @@ def _npm(cfg: Settings, script: str) -> None:
     tail: list[str] = []
     errors: list[str] = []
     keep = 0  # lines still to keep after an error line (the message usually follows it)
+    stop = threading.Event()
+    counter = threading.Thread(target=_count_pages, args=(cfg, stop), daemon=True)
+    if script.startswith("build"):
+        counter.start()
     assert proc.stdout is not None
-    for line in proc.stdout:
-        line = line.rstrip()
-        if not line:
-            continue
-        log(f"  | {line}")
-        tail = (tail + [line])[-8:]
-        if line.lstrip().startswith("at "):
-            continue
-        if "error" in line.lower():
-            errors.append(line)
-            keep = 3
-        elif keep:
-            errors.append(line)
-            keep -= 1
+    try:
+        for line in proc.stdout:
+            line = line.rstrip()
+            if not line:
+                continue
+            # The tools' full output goes to the stage log (the console when no stage log is open); an error line
+            # of theirs is not a failure of ours unless the command fails, so it is written quietly.
+            _quiet_log(f"  | {line}")
+            tail = (tail + [line])[-8:]
+            if line.lstrip().startswith("at "):
+                continue
+            if "error" in line.lower():
+                errors.append(line)
+                keep = 3
+            elif keep:
+                errors.append(line)
+                keep -= 1
+    finally:
+        stop.set()
+        if counter.is_alive():
+            counter.join()
     if proc.wait() != 0:
         generic = ("error during build", "build failed", "exited with code")
         specific = [e for e in errors if not any(g in e.lower() for g in generic)]

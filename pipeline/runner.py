@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ingest.errors import HisError
-from ingest.progress import log
+from ingest.progress import capture, log, say
 from pipeline.context import BuildContext
 
 __all__ = ["BuildReport", "Stage", "StageFn", "StageResult", "log", "run_stages"]
@@ -53,18 +54,30 @@ class BuildReport:
         return "\n".join(lines)
 
 
+def log_dir(ctx: BuildContext) -> Path:
+    """This run's log folder: ``<data>/logs/<run id>/`` (one ``<stage>.log`` per stage run)."""
+    return ctx.settings.data_dir / "logs" / ctx.run_id
+
+
 def run_stages(stages: list[Stage], ctx: BuildContext) -> BuildReport:
-    """Run stages in order; stop at the first failure. Raises nothing: the report says what failed."""
+    """Run stages in order; stop at the first failure. Raises nothing: the report says what failed.
+
+    The console gets one line per stage (plus warnings and errors); each stage's detail and its tools' full
+    output go to ``<data>/logs/<run>/<stage>.log``, whose path is printed when the stage fails."""
     report = BuildReport()
     for i, stage in enumerate(stages, start=1):
-        log(f"[{i}/{len(stages)}] {stage.name}: {stage.help}")
         start = time.perf_counter()
-        try:
-            summary = stage.run(ctx) or ""
-        except HisError as exc:
-            report.results.append(StageResult(stage.name, time.perf_counter() - start, False, str(exc).splitlines()[0]))
-            log(f"error in stage '{stage.name}': {exc}")
-            break
-        report.results.append(StageResult(stage.name, time.perf_counter() - start, True, summary))
-        log(f"[{i}/{len(stages)}] {stage.name} done in {report.results[-1].seconds:.1f}s {summary}")
+        path = log_dir(ctx) / f"{stage.name}.log"
+        with capture(path):
+            log(f"[{i}/{len(stages)}] {stage.name}: {stage.help}")
+            try:
+                summary = stage.run(ctx) or ""
+            except HisError as exc:
+                report.results.append(StageResult(stage.name, time.perf_counter() - start, False,
+                                                  str(exc).splitlines()[0]))
+                log(f"error in stage '{stage.name}': {exc}")
+                say(f"[{i}/{len(stages)}] {stage.name} FAILED; full output: {path}")
+                break
+            report.results.append(StageResult(stage.name, time.perf_counter() - start, True, summary))
+            say(f"[{i}/{len(stages)}] {stage.name} done in {report.results[-1].seconds:.1f}s {summary}")
     return report

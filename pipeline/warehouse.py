@@ -17,7 +17,7 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.progress import log
+from ingest.progress import capturing, log, progress
 from pipeline.context import BuildContext
 
 
@@ -52,10 +52,12 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None,
     cmd = [*args, "--project-dir", str(cfg.project_root), "--profiles-dir", str(cfg.project_root)]
     if cfg.target != "duckdb":
         cmd += ["--target", cfg.target]
+    if capturing():
+        cmd.append("--quiet")  # dbt's own console lines off: the callback below writes them to the stage log
     old_cwd = os.getcwd()
     os.chdir(cfg.project_root)
     try:
-        result = dbtRunner().invoke(cmd)
+        result = dbtRunner(callbacks=[_DbtProgress()]).invoke(cmd)
     finally:
         os.chdir(old_cwd)
         _close_duckdb()
@@ -67,6 +69,25 @@ def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None,
     if result.exception is not None:
         raise HisError(f"dbt {args[0]} could not run: {result.exception}")
     return result
+
+
+class _DbtProgress:
+    """dbt event callback: every info line to the stage log (when the runner captures the stage), and a
+    counter of finished nodes on the console (``dbt nodes 123/378``)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def __call__(self, event: Any) -> None:
+        if not capturing():
+            return
+        info = event.info
+        if info.level != "debug" and info.msg:
+            log(info.msg)
+        if info.name.startswith("Log") and info.name.endswith("Result"):
+            self.done += 1
+            total = getattr(event.data, "total", 0) or getattr(event.data, "num_models", 0) or None
+            progress("dbt nodes", self.done, total)
 
 
 def _close_duckdb() -> None:
@@ -280,7 +301,7 @@ def run(ctx: BuildContext) -> str:
         names = ", ".join(f"{r.node.name} ({r.status})" for r in failed[:10])
         raise HisError(
             f"dbt build failed: {len(failed)} node(s) failed: {names}. "
-            "The published warehouse is unchanged; see the dbt output above."
+            "The published warehouse is unchanged; the dbt output is in the stage log."
         )
     if cand is not None and fingerprint is not None:
         _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project,

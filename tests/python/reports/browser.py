@@ -1,6 +1,7 @@
-"""Load pages of the built site in Debian's headless Chromium (Playwright, never a downloaded browser) and
-collect everything that went wrong: console errors, page errors, failed or non-local requests, HTTP errors,
-and loading placeholders still on screen."""
+"""Load pages of the built site in Debian's headless Chromium (Playwright, never a downloaded browser) at given
+viewport widths and collect everything that went wrong: console errors, page errors, failed or non-local
+requests, HTTP errors, loading placeholders still on screen, horizontal overflow; and what was drawn (chart
+containers and whether each has a canvas) and linked (external links)."""
 
 from __future__ import annotations
 
@@ -50,22 +51,42 @@ PLACEHOLDER_JS = """() => {
 }"""
 
 
+# What only a browser can tell: page-level horizontal overflow, chart containers drawn or empty, and the
+# elements sticking out past the right edge (to name them in the failure).
+LAYOUT_JS = """() => {
+  const width = window.innerWidth;
+  const doc = document.documentElement;
+  const overflow = Math.max(doc.scrollWidth, document.body.scrollWidth) - width;
+  const wide = [];
+  if (overflow > 1) {
+    for (const el of document.querySelectorAll('main *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && r.width > 0 && wide.length < 3) {
+        wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].slice(0, 2).join('.')
+                  + ' right=' + Math.round(r.right));
+      }
+    }
+  }
+  const charts = [...document.querySelectorAll('[_echarts_instance_]')];
+  const drawn = charts.filter((c) => {
+    const canvas = c.querySelector('canvas, svg');
+    return canvas && canvas.getBoundingClientRect().width > 0 && canvas.getBoundingClientRect().height > 0;
+  }).length;
+  const links = [...document.querySelectorAll('a[href^="http"]')].map((a) => a.href)
+    .filter((h) => !h.startsWith('http://127.0.0.1') && !h.startsWith('http://localhost'));
+  return {overflow, wide, charts: charts.length, drawn, links};
+}"""
+
+
 @dataclass
 class PageLoad:
     path: str
+    width: int = 1280
     text: str = ""
     problems: list[str] = field(default_factory=list)
-
-
-def site_pages(site: Path) -> list[str]:
-    """Every prerendered page of the site, as URL paths ("/", "/indicators/obesity_year6/", ...)."""
-    paths = []
-    for index in sorted(site.rglob("index.html")):
-        rel = index.parent.relative_to(site).as_posix()
-        if rel.split("/")[0] in {"api", "_app", "data"}:
-            continue
-        paths.append("/" if rel == "." else f"/{rel}/")
-    return paths
+    charts: int = 0  # chart containers on the page
+    drawn: int = 0  # of them, drawn (a canvas with a size)
+    external_links: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -80,67 +101,8 @@ def served(site: Path) -> Iterator[str]:
         server.server_close()
 
 
-@contextmanager
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def load(browser, base: str, path: str, screenshot: Path | None = None, settle_ms: int = 600) -> PageLoad:
-    """Open one page in a fresh context; wait for the network to go quiet; report what went wrong."""
-    result = PageLoad(path)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    responded: dict[object, int] = {}
-
-    def on_route(route):
-        host = urlparse(route.request.url).hostname
-        if host not in {"127.0.0.1", "localhost"}:
-            result.problems.append(f"request to the internet blocked: {route.request.url}")
-            route.abort()
-        else:
-            route.continue_()
-
-    def on_failed(request):
-        # The Arrow IPC reader stops reading a prerendered query's body at its end-of-stream marker, which
-        # Chromium reports as ERR_ABORTED after a complete 200 response: not a failed load.
-        if request.failure == "net::ERR_ABORTED" and responded.get(request) == 200:
-            return
-        result.problems.append(f"request failed: {request.url} ({request.failure})")
-
-    def on_response(response):
-        responded[response.request] = response.status
-        if response.status >= 400:
-            result.problems.append(f"HTTP {response.status}: {response.url}")
-
-    page.route("**/*", on_route)
-    page.on("console", lambda m: m.type == "error" and result.problems.append(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: result.problems.append(f"page error: {e}"))
-    page.on("requestfailed", on_failed)
-    page.on("response", on_response)
-    try:
-        page.goto(base + path, wait_until="networkidle", timeout=60_000)
-        page.evaluate(SCROLL_JS)
-        page.wait_for_timeout(settle_ms)
-        placeholders = page.evaluate(PLACEHOLDER_JS)
-        if placeholders["pulses"] or placeholders["text"]:
-            result.problems.append(f"loading placeholder still shown: {placeholders}")
-        result.text = page.inner_text("body")
-        if screenshot is not None:
-            page.screenshot(path=str(screenshot), full_page=True)
-    finally:
-        context.close()
-    return result
-
-
-async def _load_async(context, base: str, path: str, screenshot: Path | None) -> PageLoad:
-    result = PageLoad(path)
+async def _load_async(context, base: str, path: str, screenshot: Path | None, width: int = 1280) -> PageLoad:
+    result = PageLoad(path, width)
     page = await context.new_page()
     responded: dict[object, int] = {}
 
@@ -153,8 +115,10 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None) ->
             await route.continue_()
 
     def on_failed(request):
+        # The Arrow IPC reader stops reading a prerendered query's body at its end-of-stream marker, which
+        # Chromium reports as ERR_ABORTED after a complete 200 response: not a failed load.
         if request.failure == "net::ERR_ABORTED" and responded.get(request) == 200:
-            return  # see load(): the Arrow reader stops at end-of-stream after a complete 200 response
+            return  # the Arrow IPC reader stops at end-of-stream after a complete 200 response
         result.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def on_response(response):
@@ -175,6 +139,11 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None) ->
         if placeholders["pulses"] or placeholders["text"]:
             result.problems.append(f"loading placeholder still shown: {placeholders}")
         result.text = await page.inner_text("body")
+        layout = await page.evaluate(LAYOUT_JS)
+        if layout["overflow"] > 1:
+            result.problems.append(f"horizontal overflow: {layout['overflow']} px at {width} px wide {layout['wide']}")
+        result.charts, result.drawn = layout["charts"], layout["drawn"]
+        result.external_links = layout["links"]
         if screenshot is not None:
             await page.screenshot(path=str(screenshot), full_page=True)
     except Exception as exc:  # noqa: BLE001 - a timeout or crash is this page's problem, reported with the others
@@ -185,9 +154,11 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None) ->
 
 
 def load_all(
-    site: Path, paths: list[str], screenshots: dict[str, Path] | None = None, concurrency: int = 4
-) -> dict[str, PageLoad]:
-    """Load every path (a few at a time) in one headless Chromium; return what each page showed and any problems."""
+    site: Path, paths: list[str], screenshots: dict[tuple[str, int], Path] | None = None, concurrency: int = 2,
+    widths: tuple[int, ...] = (1280,),
+) -> dict[tuple[str, int], PageLoad]:
+    """Load every path at every viewport width (a few at a time) in one headless Chromium; return what each
+    page showed and any problems, keyed by (path, width). ``screenshots`` maps (path, width) to a file."""
     from playwright.async_api import async_playwright
 
     screenshots = screenshots or {}
@@ -195,20 +166,21 @@ def load_all(
     async def main(base: str) -> list[PageLoad]:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            # One context: pages share the HTTP cache (DuckDB-WASM and the Parquet files load once).
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
             gate = asyncio.Semaphore(concurrency)
+            # One context per width: its pages share the HTTP cache (DuckDB-WASM and the Parquet files load once).
+            contexts = {w: await browser.new_context(viewport={"width": w, "height": 900}) for w in widths}
 
-            async def one(path: str) -> PageLoad:
+            async def one(path: str, width: int) -> PageLoad:
                 async with gate:
-                    return await _load_async(context, base, path, screenshots.get(path))
+                    return await _load_async(contexts[width], base, path, screenshots.get((path, width)), width)
 
             try:
-                return await asyncio.gather(*(one(p) for p in paths))
+                return await asyncio.gather(*(one(p, w) for w in widths for p in paths))
             finally:
-                await context.close()
+                for context in contexts.values():
+                    await context.close()
                 await browser.close()
 
     with served(site) as base:
         results = asyncio.run(main(base))
-    return {r.path: r for r in results}
+    return {(r.path, r.width): r for r in results}

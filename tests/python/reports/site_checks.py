@@ -1,0 +1,150 @@
+"""Static checks over every built page's HTML (no browser): visible text that leaks internal identifiers, and
+the external source links indicator and commitment pages must carry.
+
+Evidence prerenders each page with its query results, so the text a reader sees is in ``index.html``; reading
+the ~300 files takes a second or two, where loading them all in Chromium took 10-16 minutes. The browser test
+(test_site.py) loads a chosen few pages in Chromium for what only a browser shows (console errors, overflow,
+charts drawn).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+#: Text a reader should never see: the warehouse's identifiers and the build machine's paths.
+LEAK_PATTERNS: dict[str, re.Pattern[str]] = {
+    "snake_case identifier": re.compile(r"(?<![\w/.@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@-])"),
+    "null": re.compile(r"\bnull\b"),
+    "NaN": re.compile(r"\bNaN\b"),
+    "undefined": re.compile(r"\bundefined\b"),
+    "machine path": re.compile(r"(?:/tmp/|/work/|/home/|/Users/|/var/|[A-Z]:\\\\)"),
+    "sha256 hash": re.compile(r"\b[0-9a-f]{40,64}\b"),
+}
+#: Elements whose text is not shown (scripts, styles, the hidden SVG/meta).
+SKIP_TAGS = {"script", "style", "noscript", "template", "head", "svg", "title"}
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+#: Page kinds that must link to their data's official page outside the site.
+NEEDS_EXTERNAL_LINK = {"indicators", "commitments"}
+
+
+class _TextAndLinks(HTMLParser):
+    """Visible text (outside script/style/head, and outside elements marked hidden) and every link."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+        self.links: list[str] = []
+
+    def _hidden(self) -> bool:
+        return any(hidden for _, hidden in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+        if tag in VOID_TAGS:
+            return
+        hidden = (tag in SKIP_TAGS or "hidden" in a or a.get("aria-hidden") == "true"
+                  or "sr-only" in (a.get("class") or "").split() or "display: none" in (a.get("style") or ""))
+        self.stack.append((tag, hidden))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_TAGS:
+            return
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden() and data.strip():
+            self.parts.append(data.strip())
+
+
+@dataclass
+class PageFindings:
+    path: str
+    kind: str
+    text: str = ""
+    external_links: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def page_kind(path: str) -> str:
+    """``top`` for a top-level page (``/``, ``/aims/``), else the templated kind (``aims``, ``indicators``...)."""
+    parts = [p for p in path.split("/") if p]
+    return parts[0] if len(parts) >= 2 else "top"
+
+
+def site_pages(site: Path) -> dict[str, Path]:
+    """Every prerendered page of the site: URL path -> its index.html."""
+    pages: dict[str, Path] = {}
+    for index in sorted(site.rglob("index.html")):
+        rel = index.parent.relative_to(site).as_posix()
+        if rel.split("/")[0] in {"api", "_app", "data", "geo"}:
+            continue
+        pages["/" if rel == "." else f"/{rel}/"] = index
+    return pages
+
+
+def visible_text_and_links(html: str) -> tuple[str, list[str]]:
+    parser = _TextAndLinks()
+    parser.feed(html)
+    return "\n".join(parser.parts), parser.links
+
+
+def leaks(text: str) -> list[str]:
+    """Each internal identifier found in visible text, as ``"<kind>: <match>"``."""
+    found = []
+    for kind, pattern in LEAK_PATTERNS.items():
+        for m in pattern.finditer(text):
+            found.append(f"{kind}: {m.group(0)!r}")
+    return found
+
+
+def check_page(path: str, html: str) -> PageFindings:
+    kind = page_kind(path)
+    text, links = visible_text_and_links(html)
+    result = PageFindings(path, kind, text)
+    result.external_links = [h for h in links if urlparse(h).scheme in {"http", "https"}
+                             and urlparse(h).hostname not in {"127.0.0.1", "localhost"}]
+    result.problems.extend(leaks(text))
+    if kind in NEEDS_EXTERNAL_LINK and not result.external_links:
+        result.problems.append("no external source link")
+    return result
+
+
+def check_site(site: Path) -> dict[str, PageFindings]:
+    return {path: check_page(path, index.read_text(encoding="utf-8")) for path, index in site_pages(site).items()}
+
+
+def counts_by_kind(findings: dict[str, PageFindings]) -> dict[str, Counter[str]]:
+    """Failures per page kind: kind -> {failure kind: number of pages with it}."""
+    out: dict[str, Counter[str]] = {}
+    for f in findings.values():
+        counter = out.setdefault(f.kind, Counter())
+        counter["pages"] += 1
+        for kind in {p.split(":")[0] for p in f.problems}:
+            counter[kind] += 1
+    return out
+
+
+def format_counts(counts: dict[str, Counter[str]], failure_kinds: list[str]) -> str:
+    """A table: one row per page kind, one column per failure kind (pages failing), zeros shown."""
+    cols = ["pages", *failure_kinds]
+    width = max(len(k) for k in [*counts, "page kind"])
+    lines = [f"{'page kind':<{width}}  " + "  ".join(cols)]
+    for kind in sorted(counts):
+        lines.append(f"{kind:<{width}}  " + "  ".join(f"{counts[kind].get(c, 0):>{len(c)}}" for c in cols))
+    return "\n".join(lines)
