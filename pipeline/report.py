@@ -22,6 +22,7 @@ there is none) until interrupted.
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -335,8 +336,58 @@ def _npm(cfg: Settings, script: str) -> None:
         )
 
 
-def build_site(cfg: Settings) -> dict[str, Any]:
-    """Export, link, run Evidence's sources and strict build. Returns figures for the summary."""
+# --- "nothing changed": what the built site was made from --------------------------------------------------
+# The site is a function of the marts' rows, the Evidence project's own files and this module. When none of
+# them changed since the site in reports/build/ was built, Evidence would rebuild the same pages (minutes on
+# 2 cores), so the stage keeps the site (docs/reports.md).
+REPORT_INPUTS = ("pages", "partials", "sources", "package.json", "package-lock.json", "evidence.config.yaml",
+                 "evidence.plugins.yaml", "evidence.settings.json")
+
+
+def site_state_path(cfg: Settings) -> Path:
+    """Where the fingerprint of the built site's inputs is kept (beside the site, git-ignored)."""
+    return cfg.reports_dir / "build.inputs.json"
+
+
+def marts_signature(export: Path) -> dict[str, str]:
+    """Per mart of the export: its row count and an order-independent hash of its rows (DuckDB ``hash``)."""
+    import duckdb
+
+    con = duckdb.connect(str(export), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables order by table_name").fetchall()]
+        out = {}
+        for name in names:
+            n, h = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {_ident(name)} as t").fetchone()
+            out[name] = f"{n}:{h}"
+        return out
+    finally:
+        con.close()
+
+
+def site_fingerprint(cfg: Settings, export: Path) -> str:
+    """sha256 over the marts' rows (:func:`marts_signature`), the Evidence project's files (pages, partials,
+    source queries, config, pinned packages), the installed Evidence version and this module's code."""
+    h = hashlib.sha256(json.dumps(marts_signature(export), sort_keys=True).encode())
+    for rel in REPORT_INPUTS:
+        root = cfg.reports_dir / rel
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if not path.exists() or path.name.startswith(".") or path.suffix in {".duckdb", ".tmp", ".parquet"} \
+                    or ".evidence" in path.parts:
+                continue
+            h.update(path.relative_to(cfg.reports_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    evidence_pkg = cfg.reports_dir / "node_modules" / "@evidence-dev" / "evidence" / "package.json"
+    if evidence_pkg.exists():
+        h.update(evidence_pkg.read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
+    """Export, link, run Evidence's sources and strict build; skip Evidence when the site already built
+    matches the inputs (:func:`site_fingerprint`) unless ``force``. Returns figures for the summary."""
     if not (cfg.reports_dir / "package.json").exists():
         raise HisError(f"no Evidence project at {cfg.reports_dir} (package.json missing)")
     if not (cfg.reports_dir / "node_modules" / "@evidence-dev" / "evidence").exists():
@@ -347,14 +398,27 @@ def build_site(cfg: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     export, counts = export_marts(cfg)
     log(f"  exported {len(counts)} marts ({sum(counts.values())} rows) to {export}")
+    fingerprint = site_fingerprint(cfg, export)
+    state_path = site_state_path(cfg)
+    site = site_dir(cfg)
+    try:
+        recorded = json.loads(state_path.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError):
+        recorded = None
+    if not force and recorded == fingerprint and (site / "index.html").exists():
+        link_export(cfg, export)  # `his report --serve` and the tests read the export through the link
+        return {"site": site, "pages": sum(1 for _ in site.rglob("index.html")), "marts": len(counts),
+                "bytes": sum(p.stat().st_size for p in site.rglob("*") if p.is_file()),
+                "seconds": time.perf_counter() - t0, "unchanged": True}
+    state_path.unlink(missing_ok=True)  # a failed build leaves no stale fingerprint
     link_export(cfg, export)
     geo = write_geo_assets(cfg, export)
     log(f"  wrote {geo} ({geo.stat().st_size / 1e6:.1f} MB) for the borough maps")
     _npm(cfg, "sources")
     _npm(cfg, "build:strict")
-    site = site_dir(cfg)
     if not (site / "index.html").exists():
         raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
+    _write_atomic(state_path, json.dumps({"fingerprint": fingerprint}).encode())
     pages = sum(1 for _ in site.rglob("index.html"))
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     return {
@@ -363,6 +427,7 @@ def build_site(cfg: Settings) -> dict[str, Any]:
         "bytes": size,
         "marts": len(counts),
         "seconds": time.perf_counter() - t0,
+        "unchanged": False,
     }
 
 
@@ -480,11 +545,13 @@ def run(ctx: BuildContext) -> str:
         log(f"serving the site already built in {site_dir(cfg)}; `his report` rebuilds it")
         serve(cfg, port)
         return "served"
-    figures = build_site(cfg)
+    figures = build_site(cfg, force=ctx.options.command == "report")
     summary = (
         f"{figures['pages']} pages, {figures['bytes'] / 1e6:.0f} MB in {figures['site']} "
         f"from {figures['marts']} marts ({figures['seconds']:.0f}s)"
     )
+    if figures["unchanged"]:
+        summary = f"marts, pages and report inputs unchanged since the site was built: kept {summary}"
     if want_serve:
         log(summary)
         serve(cfg, port)

@@ -169,3 +169,63 @@ def test_npm_is_required(monkeypatch, tmp_path, cfg):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(HisError, match="npm is not on PATH"):
         report._npm(cfg, "sources")
+
+
+@pytest.fixture()
+def fake_project(tmp_path, cfg, monkeypatch):
+    """A reports/ folder with one page and a stand-in for Evidence (``_npm`` writes build/index.html and counts
+    its runs), so the stage's skip logic runs for real without a two-minute Evidence build."""
+    root = tmp_path / "project"
+    reports_dir = root / "reports"
+    (reports_dir / "pages").mkdir(parents=True)
+    (reports_dir / "sources" / "warehouse").mkdir(parents=True)
+    (reports_dir / "node_modules" / "@evidence-dev" / "evidence").mkdir(parents=True)
+    (reports_dir / "package.json").write_text("{}")
+    (reports_dir / "pages" / "index.md").write_text("# Home\n")
+    runs: list[str] = []
+
+    def fake_npm(local, script):
+        runs.append(script)
+        if script == "build:strict":
+            (local.reports_dir / "build").mkdir(exist_ok=True)
+            (local.reports_dir / "build" / "index.html").write_text("<p>site</p>")
+
+    monkeypatch.setattr(report, "_npm", fake_npm)
+    return settings(project_root=root, data_dir=cfg.data_dir, warehouse=cfg.warehouse), runs
+
+
+def test_unchanged_inputs_keep_the_site_and_any_change_rebuilds_it(fake_project):
+    local, runs = fake_project
+    first = report.build_site(local)
+    assert not first["unchanged"] and runs == ["sources", "build:strict"]
+    again = report.build_site(local)
+    assert again["unchanged"] and runs == ["sources", "build:strict"]  # Evidence not run again
+    # a page changed: rebuilt
+    (local.reports_dir / "pages" / "index.md").write_text("# Home, reworded\n")
+    assert not report.build_site(local)["unchanged"] and len(runs) == 4
+    assert report.build_site(local)["unchanged"]
+    # a mart's rows changed: rebuilt
+    con = duckdb.connect(str(local.warehouse))
+    con.execute("insert into dim_aim values (2)")
+    con.close()
+    assert not report.build_site(local)["unchanged"] and len(runs) == 6
+    # forced (`his report` alone): rebuilt although nothing changed
+    assert not report.build_site(local, force=True)["unchanged"] and len(runs) == 8
+
+
+def test_marts_signature_sees_a_changed_value_not_row_order(cfg):
+    path, _ = report.export_marts(cfg)
+    before = report.marts_signature(path)
+
+    def change(sql: str) -> dict[str, str]:
+        con = duckdb.connect(str(path))
+        con.execute(sql)
+        con.close()
+        return report.marts_signature(path)
+
+    with_rows = change("insert into dim_aim values (5), (6)")
+    reordered = change("create or replace table dim_aim as select * from dim_aim order by placeholder desc")
+    changed = change("update dim_aim set placeholder = 7 where placeholder = 6")
+    assert with_rows["dim_aim"] != before["dim_aim"] and with_rows["dim_commitment"] == before["dim_commitment"]
+    assert reordered == with_rows
+    assert changed["dim_aim"] != with_rows["dim_aim"]
