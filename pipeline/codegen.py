@@ -120,9 +120,58 @@ def _macro(registry: Registry) -> str:
             "{%- endmacro %}\n")
 
 
+SOURCES_SEED = Path("seeds") / "reference" / "registry_sources.csv"
+
+
+def _sources_seed(registry: Registry) -> str:
+    """The registry's reader-facing facts per source (title, publisher, official page, licence) as a seed, so
+    the reports credit each source from the registry rather than a hand-copied list."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["source_id", "title", "publisher", "homepage_url", "licence"])
+    for s in sorted(registry.sources, key=lambda s: s.id):
+        w.writerow([s.id, s.title, s.publisher, s.homepage, s.licence])
+    return buf.getvalue()
+
+
+def _sources_seed_yml() -> str:
+    return "\n".join([
+        f"# {HEADER.format(source='*')}",
+        "version: 2",
+        "",
+        "seeds:",
+        "  - name: registry_sources",
+        "    description: >",
+        "      Generated from the source registry by `his generate` (do not edit): one row per registered source",
+        "      with what a reader needs to find and credit it. Mart dim_source adds availability and retrieval dates.",
+        "    config:",
+        "      column_types: {source_id: string, title: string, publisher: string, homepage_url: string, licence: string}",
+        "    columns:",
+        "      - name: source_id",
+        "        description: \"Registry source id (ingest/registry/<source_id>.yml).\"",
+        "        data_tests: [not_null, unique]",
+        "      - name: title",
+        "        description: \"The dataset's title as its publisher gives it.\"",
+        "        data_tests: [not_null]",
+        "      - name: publisher",
+        "        description: \"Who publishes (and, where it applies, who republishes) the data.\"",
+        "        data_tests: [not_null]",
+        "      - name: homepage_url",
+        "        description: \"The dataset's official page.\"",
+        "        data_tests: [not_null]",
+        "      - name: licence",
+        "        description: \"The licence the publisher releases the data under.\"",
+        "        data_tests: [not_null]",
+    ]) + "\n"
+
+
 def expected_files(registry: Registry) -> dict[Path, str]:
     """Relative path -> content of every generated file."""
-    files: dict[Path, str] = {}
+    files: dict[Path, str] = {SOURCES_SEED: _sources_seed(registry),
+                              SOURCES_SEED.with_name("_registry_sources.yml"): _sources_seed_yml()}
     for s in registry.sources:
         folder = Path("models") / "staging" / s.id
         files[folder / f"_{s.id}__sources.yml"] = _sources_yml(s)
