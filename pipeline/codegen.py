@@ -12,6 +12,10 @@ Reference datasets (IMD, population, boundaries) keep a hand-written staging mod
 sources file: their columns differ per source. ``macros/generated/registry_staging_models.sql`` lists the
 indicator staging models that ``int_indicator_values_unioned`` unions.
 
+Also generated: ``seeds/reference/registry_sources.csv`` (title, publisher, official page and licence per
+source, for the reports' credits) and, from the report pages rather than the registry,
+``models/exposures/_report_pages__exposures.yml`` (one dbt exposure per page, :func:`pipeline.report.exposures_yml`).
+
 Generated files start with :data:`HEADER`. ``his generate`` (and every ``his dbt`` / ``his build``) rewrites
 the files that differ; ``his generate --check`` fails when a checked-in file has drifted from the registry
 (the test suite runs it), and names the files. Plain ``dbt build`` reads the checked-in files.
@@ -170,8 +174,11 @@ def _sources_seed_yml() -> str:
 
 def expected_files(registry: Registry) -> dict[Path, str]:
     """Relative path -> content of every generated file."""
+    from pipeline.report import EXPOSURES_PATH, exposures_yml
+
     files: dict[Path, str] = {SOURCES_SEED: _sources_seed(registry),
-                              SOURCES_SEED.with_name("_registry_sources.yml"): _sources_seed_yml()}
+                              SOURCES_SEED.with_name("_registry_sources.yml"): _sources_seed_yml(),
+                              EXPOSURES_PATH: exposures_yml()}
     for s in registry.sources:
         folder = Path("models") / "staging" / s.id
         files[folder / f"_{s.id}__sources.yml"] = _sources_yml(s)

@@ -47,13 +47,64 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "reports" / "pages"
 BUILDER_MARTS: tuple[str, ...] = ("dim_area_boundary",)
 
 
+def marts_read_by_page(page: Path, pages_dir: Path = PAGES_DIR) -> tuple[str, ...]:
+    """The marts one page queries (``warehouse.<mart>`` in its SQL), with those of the partials it includes
+    (``{@partial "x.md"}``, from ``reports/partials/``)."""
+    text = page.read_text(encoding="utf-8")
+    partials = pages_dir.parent / "partials"
+    for name in re.findall(r'\{@partial\s+"([^"]+)"\s*\}', text):
+        if (partials / name).exists():
+            text += (partials / name).read_text(encoding="utf-8")
+    return tuple(sorted(set(re.findall(r"\bwarehouse\.([a-z_][a-z0-9_]*)", text))))
+
+
+def page_url(page: Path, pages_dir: Path = PAGES_DIR) -> str:
+    """The URL path of a page: ``index.md`` -> ``/``, ``indicators/[indicator_id].md`` -> ``/indicators/[indicator_id]/``."""
+    rel = page.relative_to(pages_dir).with_suffix("").as_posix()
+    rel = rel[: -len("index")] if rel == "index" or rel.endswith("/index") else rel + "/"
+    return "/" + rel
+
+
 def marts_read_by_pages(pages_dir: Path = PAGES_DIR) -> tuple[str, ...]:
-    """Every mart a page queries (``warehouse.<mart>`` in its SQL): the one list of what the site reads, taken
-    from the pages themselves so it cannot drift from them."""
+    """Every mart a page queries: the one list of what the site reads, taken from the pages themselves so it
+    cannot drift from them."""
     found: set[str] = set()
     for page in sorted(pages_dir.rglob("*.md")):
-        found.update(re.findall(r"\bwarehouse\.([a-z_][a-z0-9_]*)", page.read_text(encoding="utf-8")))
+        found.update(marts_read_by_page(page, pages_dir))
     return tuple(sorted(found))
+
+
+EXPOSURES_PATH = Path("models") / "exposures" / "_report_pages__exposures.yml"
+EXPOSURES_HEADER = "generated from the report pages (reports/pages/) by `his generate`: do not edit"
+
+
+def exposure_name(page: Path, pages_dir: Path = PAGES_DIR) -> str:
+    """A dbt exposure name for a page: ``report_`` + its URL path as an identifier (``report_home`` for ``/``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", page_url(page, pages_dir).lower()).strip("_")
+    return "report_" + (slug or "home")
+
+
+def exposures_yml(pages_dir: Path = PAGES_DIR) -> str:
+    """The dbt exposures of the report: one per page (type dashboard, its URL path, the marts it reads, an
+    owner), so ``dbt docs`` shows which pages a model change reaches."""
+    lines = [f"# {EXPOSURES_HEADER}", "version: 2", "", "exposures:"]
+    for page in sorted(pages_dir.rglob("*.md")):
+        title = re.search(r"^title:\s*(.+)$", page.read_text(encoding="utf-8"), re.M)
+        url = page_url(page, pages_dir)
+        label = title.group(1).strip().strip('"') if title else url
+        lines += [
+            f"  - name: {exposure_name(page, pages_dir)}",
+            f"    label: {json.dumps('Report page ' + label)}",
+            "    type: dashboard",
+            f"    url: {json.dumps(url)}",
+            f"    description: {json.dumps(f'The Evidence page reports/pages/{page.relative_to(pages_dir).as_posix()}, built by `his report`.')}",
+            "    maturity: medium",
+            "    owner:",
+            "      name: London health inequalities reports",
+            "    depends_on:",
+        ]
+        lines += [f"      - ref('{m}')" for m in marts_read_by_page(page, pages_dir)]
+    return "\n".join(lines) + "\n"
 
 
 #: The marts the site needs: a missing one is an error naming it (the pages would fail to build).

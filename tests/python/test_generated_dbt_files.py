@@ -28,7 +28,7 @@ def test_every_registry_source_has_one_documented_dbt_source(project_root):
 
 
 def test_drift_is_detected_and_regenerated(tmp_path, project_root):
-    for folder in ("models", "macros", "ingest/registry"):
+    for folder in ("models", "macros", "seeds", "ingest/registry"):
         shutil.copytree(project_root / folder, tmp_path / folder)
     sql = next((tmp_path / "models" / "staging" / "fingertips_api").glob("stg_*.sql"))
     sql.write_text(sql.read_text() + "-- edited by hand\n")
