@@ -89,7 +89,7 @@ def exposures_yml(pages_dir: Path = PAGES_DIR) -> str:
     owner), so ``dbt docs`` shows which pages a model change reaches."""
     lines = [f"# {EXPOSURES_HEADER}", "version: 2", "", "exposures:"]
     for page in sorted(pages_dir.rglob("*.md")):
-        title = re.search(r"^title:\s*(.+)$", page.read_text(encoding="utf-8"), re.M)
+        title = re.search(r"^title:\s*(.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
         url = page_url(page, pages_dir)
         label = title.group(1).strip().strip('"') if title else url
         lines += [
