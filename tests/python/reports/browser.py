@@ -55,18 +55,27 @@ PLACEHOLDER_JS = """() => {
 # elements sticking out past the right edge (to name them in the failure).
 LAYOUT_JS = """() => {
   const width = window.innerWidth;
-  const doc = document.documentElement;
-  const overflow = Math.max(doc.scrollWidth, document.body.scrollWidth) - width;
+  // Overflow a reader meets: the page itself scrolls sideways, or an element reaches past the right edge
+  // without a scrolling or clipping box around it (a wide table inside its own scroll box is fine).
+  window.scrollTo(10000, window.scrollY);
+  const pageScroll = window.scrollX;
+  window.scrollTo(0, window.scrollY);
   const wide = [];
-  if (overflow > 1) {
-    for (const el of document.querySelectorAll('main *')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > width + 1 && r.width > 0 && wide.length < 3) {
-        wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].slice(0, 2).join('.')
-                  + ' right=' + Math.round(r.right));
-      }
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= width + 1 || r.width === 0 || r.height === 0 || !el.closest('main')) continue;
+    // Inside a scroll box (a table's) or a component's own clipping box (a map's), it is fine; the page's
+    // main column hides what sticks out of it, which a reader cannot reach: that counts.
+    let clipped = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (a.tagName === 'MAIN') break;
+      if (getComputedStyle(a).overflowX !== 'visible') { clipped = true; break; }
+    }
+    if (!clipped && wide.length < 3) {
+      wide.push(el.tagName.toLowerCase() + '.' + [...el.classList].slice(0, 2).join('.') + ' right=' + Math.round(r.right));
     }
   }
+  const overflow = Math.max(pageScroll, wide.length ? 2 : 0);
   const charts = [...document.querySelectorAll('[_echarts_instance_]')];
   const drawn = charts.filter((c) => {
     const canvas = c.querySelector('canvas, svg');
@@ -141,7 +150,8 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None, wi
         result.text = await page.inner_text("body")
         layout = await page.evaluate(LAYOUT_JS)
         if layout["overflow"] > 1:
-            result.problems.append(f"horizontal overflow: {layout['overflow']} px at {width} px wide {layout['wide']}")
+            result.problems.append(f"horizontal overflow at {width} px wide: page scrolls {layout['overflow']} px "
+                                   f"sideways or sticks out {layout['wide']}")
         result.charts, result.drawn = layout["charts"], layout["drawn"]
         result.external_links = layout["links"]
         if screenshot is not None:
