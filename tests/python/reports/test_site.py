@@ -247,7 +247,8 @@ def test_commitment_page_shows_its_progress_numbers(marts, page_loads):
     assert f"line {source_line} of the" in text
     assert f"{round(baseline, 2)} ({baseline_period})" in text
     assert f"{round(latest, 2)} ({latest_period})" in text
-    assert status.replace("_", " ") in text
+    label = marts.execute("select label from dim_label where label_set = 'status' and code = ?", [status]).fetchone()
+    assert (label[0] if label else status.replace("_", " ")) in text
 
 
 def test_indicator_page_shows_latest_borough_values(marts, page_loads):
