@@ -379,7 +379,9 @@ def _npm(cfg: Settings, script: str) -> None:
             counter.join()
     if proc.wait() != 0:
         generic = ("error during build", "build failed", "exited with code")
-        specific = [e for e in errors if not any(g in e.lower() for g in generic)]
+        # Prefer the tool's own "Error: ..." line; then any specific line (not the generic wrap-up lines).
+        specific = [e for e in errors if e.lstrip().startswith("Error")] or \
+            [e for e in errors if not any(g in e.lower() for g in generic)]
         headline = specific[0] if specific else (errors[0] if errors else f"exit {proc.returncode}")
         raise HisError(
             f"Evidence `npm run {script}` failed in {cfg.reports_dir}: {headline}\n"
