@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 from pipeline.report import make_server
 
 CHROMIUM = "/usr/bin/chromium"
+#: From this viewport width on, a table must fit the page's column (below it, tables may scroll in their box).
+DESKTOP_MIN = 1000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -83,7 +85,10 @@ LAYOUT_JS = """() => {
   }).length;
   const links = [...document.querySelectorAll('a[href^="http"]')].map((a) => a.href)
     .filter((h) => !h.startsWith('http://127.0.0.1') && !h.startsWith('http://localhost'));
-  return {overflow, wide, charts: charts.length, drawn, links};
+  // Tables wider than their box: they scroll inside it (fine on a phone, a layout fault on a desktop).
+  const scrolledTables = [...document.querySelectorAll('.scrollbox')]
+    .filter((e) => e.offsetParent && e.scrollWidth > e.clientWidth + 1).length;
+  return {overflow, wide, charts: charts.length, drawn, links, scrolledTables};
 }"""
 
 
@@ -152,6 +157,9 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None, wi
         if layout["overflow"] > 1:
             result.problems.append(f"horizontal overflow at {width} px wide: page scrolls {layout['overflow']} px "
                                    f"sideways or sticks out {layout['wide']}")
+        if width >= DESKTOP_MIN and layout["scrolledTables"]:
+            result.problems.append(f"horizontal overflow at {width} px wide: {layout['scrolledTables']} table(s) wider "
+                                   "than the page's column (cut at the right edge until scrolled)")
         result.charts, result.drawn = layout["charts"], layout["drawn"]
         result.external_links = layout["links"]
         if screenshot is not None:
