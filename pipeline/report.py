@@ -402,8 +402,16 @@ def site_state_path(cfg: Settings) -> Path:
     return cfg.reports_dir / "build.inputs.json"
 
 
+#: Bookkeeping columns that change on every run without the figures changing (a gate run's id).
+VOLATILE_COLUMNS = frozenset({"run_id"})
+
+
 def marts_signature(export: Path) -> dict[str, str]:
-    """Per mart of the export: its row count and an order-independent hash of its rows (DuckDB ``hash``)."""
+    """Per mart of the export: its row count and an order-independent hash of its rows (DuckDB ``hash``).
+
+    Each build re-runs the checks and re-reads availability, which stamps new run ids and times on unchanged
+    results; so run ids are left out and timestamps count by their day (the pages show dates, not times):
+    an unchanged build keeps the site, and the next day's first build refreshes its dates."""
     import duckdb
 
     con = duckdb.connect(str(export), read_only=True)
@@ -412,7 +420,14 @@ def marts_signature(export: Path) -> dict[str, str]:
             "select table_name from information_schema.tables order by table_name").fetchall()]
         out = {}
         for name in names:
-            n, h = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {_ident(name)} as t").fetchone()
+            cols = con.execute(f"describe select * from {_ident(name)}").fetchall()
+            select = ", ".join(
+                f"cast({_ident(c)} as date) as {_ident(c)}" if t.startswith("TIMESTAMP") else _ident(c)
+                for c, t, *_ in cols if c not in VOLATILE_COLUMNS
+            ) or "1 as empty"
+            n, h = con.execute(
+                f"select count(*), coalesce(sum(hash(t)), 0) from (select {select} from {_ident(name)}) as t"
+            ).fetchone()
             out[name] = f"{n}:{h}"
         return out
     finally:

@@ -229,3 +229,24 @@ def test_marts_signature_sees_a_changed_value_not_row_order(cfg):
     assert with_rows["dim_aim"] != before["dim_aim"] and with_rows["dim_commitment"] == before["dim_commitment"]
     assert reordered == with_rows
     assert changed["dim_aim"] != with_rows["dim_aim"]
+
+
+def test_a_new_run_stamp_on_the_same_results_keeps_the_signature(tmp_path):
+    """A re-run of the checks writes the same results under a new run id and time: the site need not rebuild
+    the same day; a changed result, or a new day, changes the signature."""
+    path = tmp_path / "marts.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table fct_quality_check as select 'r1' as run_id, timestamp '2026-11-30 02:07:00' as run_at, "
+                "'row_count' as check_name, true as success")
+    con.close()
+    first = report.marts_signature(path)
+
+    def rewrite(sql: str) -> dict[str, str]:
+        con = duckdb.connect(str(path))
+        con.execute(sql)
+        con.close()
+        return report.marts_signature(path)
+
+    assert rewrite("update fct_quality_check set run_id = 'r2', run_at = timestamp '2026-11-30 09:41:00'") == first
+    assert rewrite("update fct_quality_check set run_at = timestamp '2026-12-01 00:01:00'") != first
+    assert rewrite("update fct_quality_check set run_at = timestamp '2026-11-30 02:07:00', success = false") != first
