@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 #: Text a reader should never see: the warehouse's identifiers and the build machine's paths.
 LEAK_PATTERNS: dict[str, re.Pattern[str]] = {
-    "snake_case identifier": re.compile(r"(?<![\w/.@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@-])"),
+    "snake_case identifier": re.compile(r"(?<![\w/.@-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w/.@-])"),
     "null": re.compile(r"\bnull\b"),
     "NaN": re.compile(r"\bNaN\b"),
     "undefined": re.compile(r"\bundefined\b"),
