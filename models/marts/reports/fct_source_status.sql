@@ -1,12 +1,21 @@
 -- One row per registered source: whether it was available in the last ingest run, and why not when it was not
--- (for example: offline with no mirror copy). The reports list unavailable sources from here.
+-- (for example: offline with no mirror copy). A stale source (its download failed, or the mirror lost its copy,
+-- so the last accepted snapshot was used) carries that snapshot's date and age. The reports list unavailable
+-- and stale sources from here.
 with status as (
     select
-        source_id, status, reason, checked_at,
+        source_id, status, reason, checked_at, snapshot_at, plain_reason,
         row_number() over (partition by source_id order by checked_at desc) as recency
     from {{ ref('stg_pipeline_records__source_status') }}
 )
 
-select source_id, status, reason, checked_at
+select
+    source_id,
+    status,
+    reason,
+    checked_at,
+    snapshot_at,
+    cast({{ dbt.datediff('snapshot_at', 'checked_at', 'day') }} as {{ dbt.type_bigint() }}) as snapshot_age_days,
+    plain_reason
 from status
 where recency = 1
