@@ -40,6 +40,7 @@ import polars as pl
 from ingest.config import Settings
 from ingest.errors import HisError
 from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch, latest_snapshot
+from ingest.fetch import read_manifest as read_raw_manifest
 from ingest.progress import log
 from ingest.sources.conform import (CANONICAL, CANONICAL_SCHEMA, FileContext, check_cut_last_value, check_unique,
                                     empty_canonical)
@@ -51,7 +52,10 @@ MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256"
 # status: available | stale (a download failed or the mirror lost its copy, and the last accepted snapshot of
 # that file is used: snapshot_at is its retrieval time) | unavailable | error. plain_reason: why a source is
 # stale, in words for the report (no paths).
-STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at", "snapshot_at", "plain_reason"]
+# cadence: the publisher's (registry); edition_at: the newest edition in use (:func:`edition_at`);
+# overdue_after_days: days after edition_at when a new edition is overdue (empty for a one-off publication).
+STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at", "snapshot_at", "plain_reason", "cadence",
+                  "edition_at", "overdue_after_days"]
 DATASET_STATUS_COLUMNS = ["dataset_id", "source_id", "status", "reason", "checked_at"]
 SHEET_MISSING = {"error", "unavailable"}
 
@@ -167,6 +171,29 @@ def _widen_to_canonical(path: Path) -> None:
     df = pl.read_parquet(path)
     df = df.with_columns([pl.lit(None, dtype=t).alias(n) for n, t in CANONICAL if n not in df.columns])
     _atomic_write_parquet(df.select([pl.col(n).cast(t) for n, t in CANONICAL]), path)
+
+
+def edition_at(raw_rows: list[dict[str, str]], snaps: list[Snapshot]) -> str:
+    """When the newest file in use was published, as well as the raw manifest knows (UTC ISO 8601): the
+    server's ``Last-Modified`` when it sent one, else the mirror file's modification time (when the copy was
+    taken from the publisher), else when these bytes were first stored (a lower bound on their age). dbt's
+    source freshness and the data-quality page's overdue list count from it."""
+    from email.utils import parsedate_to_datetime
+
+    by_sha = {(r["source_id"], r["sha256"]): r for r in raw_rows}  # latest row per snapshot wins
+    out = []
+    for snap in snaps:
+        row = by_sha.get((snap.source_id, snap.sha256)) or {}
+        when = snap.retrieved_at
+        try:
+            if row.get("last_modified"):
+                when = parsedate_to_datetime(row["last_modified"]).astimezone(UTC).isoformat(timespec="seconds")
+            elif row.get("mirror_mtime"):
+                when = datetime.fromtimestamp(int(row["mirror_mtime"]) / 1e9, UTC).isoformat(timespec="seconds")
+        except (TypeError, ValueError):
+            pass
+        out.append(when)
+    return max(out) if out else ""
 
 
 def _plain_error(last_error: str) -> str:
@@ -384,11 +411,16 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             # the date of the data in use: for a stale source the oldest fallback snapshot's retrieval
             "snapshot_at": min(snaps[f].retrieved_at for f in stale) if stale else oldest.retrieved_at,
             "plain_reason": "; ".join(sorted(set(plain.values()))),
+            "edition_at": edition_at(read_raw_manifest(cfg), in_use),
         }
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
         gaps = f", {len(missing)} of {len(source.files)} files missing ({', '.join(missing)})" if missing else ""
         log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
             f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
+    for s in loaded.sources:  # the declared cadence, for every registered source (also those not run now)
+        if s.id in statuses:
+            days = s.freshness_days
+            statuses[s.id] |= {"cadence": s.cadence, "overdue_after_days": days[0] if days else ""}
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
     _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
     summary = (f"{len(registry_sources)} sources, {written} datasets {'staged for gate 1' if run_id else 'written'}, "
