@@ -27,7 +27,7 @@ sub_annual as (
         max(category_type) as category_type,
         max(category) as category,
         calendar_year,
-        avg(value) as value,
+        {{ ordered_avg('value') }} as value,
         count(distinct start_month) as n_sub_periods,
         max(case when is_derived then 1 else 0 end) as derived_flag,
         max(unit) as unit,

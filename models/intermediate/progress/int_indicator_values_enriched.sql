@@ -43,10 +43,10 @@ borough_aggregates as (
         indicator_id, period_label, period_start, period_end, sex, age, category_type, category,
         count(*) as n_boroughs,
         count(case when count is not null and denominator > 0 then 1 end) as n_with_counts,
-        sum(count) as sum_count,
-        sum(denominator) as sum_denominator,
+        {{ ordered_sum('count') }} as sum_count,
+        {{ ordered_sum('denominator') }} as sum_denominator,
         count(population) as n_with_population,
-        sum(value * population) / nullif(sum(case when population is not null then population end), 0) as population_weighted_mean,
+        {{ ordered_sum('value * population') }} / nullif({{ ordered_sum('case when population is not null then population end') }}, 0) as population_weighted_mean,
         max(source_id) as source_id,
         max(snapshot_sha256) as snapshot_sha256
     from borough_values
