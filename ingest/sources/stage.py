@@ -42,8 +42,14 @@ from ingest.errors import HisError
 from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch, latest_snapshot
 from ingest.fetch import read_manifest as read_raw_manifest
 from ingest.progress import log
-from ingest.sources.conform import (CANONICAL, CANONICAL_SCHEMA, FileContext, check_cut_last_value, check_unique,
-                                    empty_canonical)
+from ingest.sources.conform import (
+    CANONICAL,
+    CANONICAL_SCHEMA,
+    FileContext,
+    check_cut_last_value,
+    check_unique,
+    empty_canonical,
+)
 from ingest.sources.formats import FORMATS
 from ingest.sources.formats.spreadsheet import SheetMissing
 from ingest.sources.registry import Dataset, Registry, Source, load_registry

@@ -1,4 +1,4 @@
-"""Slow (two gate-1 runs): an unknown borough code in a publisher's file is named, not dropped silently (issue 15, case 9). From a copy
+"""An unknown borough code in a publisher's file is named, not dropped silently (issue 15, case 9). From a copy
 of the real NCMP Year 6 file (made in tmp) in which Westminster's 2024/25 row says E09000099: ingest prints a
 warning naming source, file, the code and its rows; gate 1 fails with an error naming the code (not only a
 missing borough); the dataset is quarantined and the accepted lake is byte-identical."""
@@ -6,8 +6,6 @@ missing borough); the dataset is quarantined and the accepted lake is byte-ident
 from __future__ import annotations
 
 import shutil
-
-import pytest
 
 from ingest.config import settings
 from ingest.sources import stage
@@ -26,7 +24,6 @@ def mirror_with(tmp_path, mirror_dir, year6: bytes):
     return mirror
 
 
-@pytest.mark.slow
 def test_unknown_borough_code_is_named_at_ingest_and_by_gate_1(tmp_path, mirror_dir, capsys):
     good = (mirror_dir / Y6).read_bytes()
     lines = good.split(b"\n")
