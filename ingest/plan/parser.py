@@ -61,8 +61,9 @@ Targets (one row per quantified or dated target; ``<commitment_id>-T<n>`` in tex
 - Eliminations: "ending all new X by <year>", "net zero X by <year>", "zero-emission X ... by <year>"
   -> ``eliminate`` with ``target_value`` 0 (they need a deadline; undated "net zero" ambitions are not
   targets).
-- ``direction``: "up to" / "no more than" and concentration limits (ug/m3) -> ``at_most``;
-  "at least" / "more than" / "over" -> ``at_least``; "N% reduction in X" or "cut/reduce X by N%" ->
+- ``direction``: "no more than" and concentration limits (ug/m3) -> ``at_most`` (a ceiling);
+  "at least" / "more than" / "over" / "up to" -> ``at_least`` ("up to 50 School Superzones by 2025" is an
+  ambition to deliver as many as 50, so success is reaching 50, not staying under it); "N% reduction in X" or "cut/reduce X by N%" ->
   ``reduce_by``; eliminations -> ``eliminate``; anything else (a level or amount to deliver, including
   "X will increase by N%", whose metric becomes "increase in X") -> ``reach``.
 - ``target_year``: the first deadline after the quantity in its sentence ("by 2025", "by spring
@@ -756,9 +757,9 @@ def _quantity_target(
     year = _pick_year(deadlines, m.start(), m.end())
     fwd = _forward_phrase(after)
     direction = "reach"
-    if cue in {"up to", "no more than"}:
+    if cue == "no more than":
         direction = "at_most"
-    elif cue in {"at least", "more than", "over"}:
+    elif cue in {"at least", "more than", "over", "up to"}:
         direction = "at_least"
 
     if pct:
@@ -790,7 +791,7 @@ def _quantity_target(
         pollutant = re.findall(r"\b(PM2\.5|PM10|NO2|NOx|O3|SO2)\b", before)
         metric = f"{pollutant[-1]} concentration" if pollutant else "concentration"
         return TargetSpec(
-            metric, value, "ug/m3", year, "at_most" if direction == "reach" else direction, m.start()
+            metric, value, "ug/m3", year, "at_most" if direction == "reach" or cue == "up to" else direction, m.start()
         )
     if minute:
         words = _forward_phrase(after.lstrip().removeprefix("of ").lstrip(), stops=_QUALIFIER_STOP - {"from"})
