@@ -53,28 +53,8 @@ london_values as (
     where area_code = {{ london_code() }} and value is not null
 ),
 
-london_series as (
-    select
-        series_key,
-        max(indicator_id) as indicator_id,
-        max(case when coalesce(category_type, '') = '' and coalesce(category, '') = '' then 0 else 1 end) as has_category,
-        max(case when sex is null or lower(sex) in ('persons', 'all', 'total') then 0 else 1 end) as is_split_by_sex,
-        count(*) as n_values
-    from london_values
-    group by series_key
-),
-
 headline as (
-    select series_key, indicator_id, n_values
-    from (
-        select
-            london_series.*,
-            row_number() over (
-                partition by indicator_id order by has_category, is_split_by_sex, n_values desc, series_key
-            ) as pick
-        from london_series
-    ) as ranked
-    where pick = 1
+    select series_key, indicator_id, n_values from {{ ref('int_london_headline_series') }}
 ),
 
 headline_values_ranked as (
