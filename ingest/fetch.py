@@ -53,6 +53,8 @@ CHUNK = 1 << 16
 BIG_FILE = 8 << 20  # files larger than this get running byte counts on stderr
 PROGRESS_STEP = 16 << 20
 MAX_DELAY = 60.0  # cap on one back-off wait, whatever Retry-After says
+MAX_BYTES = 512 << 20  # default largest file kept (registry option ``max_bytes`` overrides it per source)
+DEADLINE = 900.0  # default overall seconds for one file, retries and waits included
 
 # Worth another attempt: timeouts, refused/reset connections, a peer closing mid-body, a garbled stream.
 _RETRYABLE_ERRORS = (
@@ -161,11 +163,18 @@ def _atomic_write_csv(path: Path, rows: list[dict]) -> None:
         raise
 
 
-def _latest_row(rows: list[dict], source_id: str, url: str) -> dict | None:
+def _latest_row(rows: list[dict], source_id: str, url: str, rejected: set | None = None) -> dict | None:
+    """The latest manifest row of ``url`` whose snapshot gate 1 did not reject (``data/raw/rejected.csv``)."""
     for row in reversed(rows):
-        if row["source_id"] == source_id and row["url"] == url:
+        if row["source_id"] == source_id and row["url"] == url and (source_id, row["sha256"]) not in (rejected or ()):
             return row
     return None
+
+
+def _rejected(cfg: Settings) -> set[tuple[str, str]]:
+    from ingest.sources.lake import rejected_snapshots
+
+    return rejected_snapshots(cfg)
 
 
 def _row_snapshot(cfg: Settings, row: dict | None) -> Snapshot | None:
@@ -196,7 +205,7 @@ def latest_snapshot(cfg: Settings, source_id: str, url: str) -> Snapshot | None:
 
     ``origin`` is where those bytes came from; ``changed`` is always False here.
     """
-    return _row_snapshot(cfg, _latest_row(read_manifest(cfg), source_id, url))
+    return _row_snapshot(cfg, _latest_row(read_manifest(cfg), source_id, url, _rejected(cfg)))
 
 
 # ------------------------------------------------------------------------------------------------ fetch
@@ -214,6 +223,8 @@ def fetch(
     retries: int = 3,
     backoff: float = 1.0,
     client: httpx.Client | None = None,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
 ) -> Snapshot:
     """Make sure the raw cache holds the current bytes of ``url`` and return that snapshot.
 
@@ -223,14 +234,21 @@ def fetch(
     seconds between them (or the server's ``Retry-After``, capped at 60 s). A ``client`` passed in is
     used as is (not closed); the User-Agent, timeout and redirect policy are set per request.
 
+    ``max_bytes`` (default :data:`MAX_BYTES`) bounds the file while it streams (and a larger Content-Length
+    is refused before any byte is read); ``deadline`` (default :data:`DEADLINE` seconds) bounds the whole
+    download, retries included, so a server dripping one byte every few seconds (never tripping the read
+    timeout) still ends. Neither is retried. The temporary file is removed on every exit path.
+
     Raises :class:`SourceUnavailable` when nothing can be had and nothing is cached, and
     :class:`FetchError` when the download failed but an earlier snapshot exists (``exc.previous``).
     """
     if not _SAFE_ID.match(source_id):
         raise HisError(f"invalid source id {source_id!r}: use letters, digits, '_', '-' and '.' only")
-    row = _latest_row(read_manifest(cfg), source_id, url)
+    # A snapshot gate 1 rejected is never the previous one: not a fallback, not the "unchanged" reference.
+    row = _latest_row(read_manifest(cfg), source_id, url, _rejected(cfg))
     previous = _row_snapshot(cfg, row)
-    job = _Job(cfg, source_id, url, _extension(ext, mirror_path, url), row if previous else None, previous)
+    job = _Job(cfg, source_id, url, _extension(ext, mirror_path, url), row if previous else None, previous,
+               int(max_bytes or MAX_BYTES), time.monotonic() + float(deadline or DEADLINE))
 
     if cfg.mirror is not None:
         return job.from_mirror(cfg.mirror, mirror_path)
@@ -267,6 +285,8 @@ class _Job:
     ext: str
     previous_row: dict | None  # the manifest row of ``previous`` (None when nothing usable is cached)
     previous: Snapshot | None
+    max_bytes: int = MAX_BYTES
+    ends_at: float = float("inf")  # time.monotonic() after which the download is abandoned
 
     def from_cache(self, why: str) -> Snapshot:
         """The cached snapshot (origin "cache") or :class:`SourceUnavailable` saying ``why``."""
@@ -327,6 +347,9 @@ class _Job:
                 break
             if attempt <= retries:
                 delay = min(max(backoff * 2 ** (attempt - 1), retry_after or 0.0), MAX_DELAY)
+                if time.monotonic() + delay >= self.ends_at:
+                    last_error += "; the overall deadline leaves no time for another attempt"
+                    break
                 _log(f"{self.source_id}: attempt {attempt} failed ({last_error}); retry in {delay:.1f}s")
                 time.sleep(delay)
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}" + ("" if retried else ", not retried")
@@ -355,7 +378,8 @@ class _Job:
                 headers["If-None-Match"] = self.previous_row["etag"]
             if self.previous_row["last_modified"]:
                 headers["If-Modified-Since"] = self.previous_row["last_modified"]
-        limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        left = max(self.ends_at - time.monotonic(), 0.1)  # no single read may outlast the overall deadline
+        limits = httpx.Timeout(min(timeout, left), connect=min(timeout, 10.0, left))
         with client.stream(
             "GET", self.url, headers=headers, timeout=limits, follow_redirects=True
         ) as response:
@@ -369,13 +393,25 @@ class _Job:
                 raise _GiveUp(f"HTTP {status} {response.reason_phrase}")
             length = response.headers.get("Content-Length", "")
             expected = int(length) if length.isdigit() else None
+            if expected is not None and expected > self.max_bytes:
+                raise _GiveUp(f"the server announces {expected:,} bytes, over the limit of {self.max_bytes:,} "
+                              "(registry option max_bytes)")
             validators = {
                 "etag": response.headers.get("ETag", ""),
                 "last_modified": response.headers.get("Last-Modified", ""),
             }
 
             def body() -> Iterator[bytes]:
-                yield from response.iter_bytes(CHUNK)
+                size = 0
+                for chunk in response.iter_bytes():  # as received: the deadline is checked after every read
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise _GiveUp(f"the body passed the limit of {self.max_bytes:,} bytes while streaming "
+                                      "(registry option max_bytes); nothing kept")
+                    if time.monotonic() > self.ends_at:
+                        raise _GiveUp(f"the overall deadline passed after {size:,} bytes (server too slow); "
+                                      "nothing kept")
+                    yield chunk
                 received = response.num_bytes_downloaded  # bytes on the wire, before content decoding
                 if expected is not None and received != expected:
                     raise _Retry(f"connection dropped mid-body: received {received} of {expected} bytes")
@@ -490,3 +526,15 @@ def _size(n: int | None) -> str:
 
 def _log(message: str) -> None:
     print(f"  fetch {message}", file=sys.stderr, flush=True)
+
+
+def clean_stale_temp(cfg: Settings) -> list[Path]:
+    """Remove hidden ``.fetch-*.part`` files an interrupted run left in ``data/raw/<source>/`` (called at the
+    start of every ingest: one ingest at a time per data directory). Returns what was removed."""
+    removed = sorted(cfg.raw_dir.glob("*/.fetch-*.part")) if cfg.raw_dir.exists() else []
+    for p in removed:
+        p.unlink(missing_ok=True)
+    if removed:
+        _log(f"removed {len(removed)} temporary file(s) an interrupted download left behind: "
+             + ", ".join(p.relative_to(cfg.raw_dir).as_posix() for p in removed))
+    return removed

@@ -93,7 +93,10 @@ def _mart_names(con: Any, warehouse: Path, alias: str) -> dict[str, str]:
 
 
 def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> tuple[Path, dict[str, int]]:
-    """Copy the marts into :func:`export_path` atomically; return the path and rows per mart."""
+    """Copy the marts into :func:`export_path` atomically; return the path and rows per mart.
+
+    Every text cell is neutralised for spreadsheets (:func:`neutralise`): the report's tables offer CSV
+    downloads of exactly these rows, and publisher strings (e.g. a borough name) reach them."""
     import duckdb
 
     if not cfg.warehouse.exists():
@@ -125,7 +128,10 @@ def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> t
                 )
             for name, schema in marts.items():
                 try:
-                    con.execute(f'create table main."{name}" as select * from "{alias}"."{schema}"."{name}"')
+                    source = f'"{alias}"."{schema}"."{name}"'
+                    cols = con.execute(f"describe select * from {source}").fetchall()
+                    select = ", ".join(neutralise_sql(c[0]) if c[1] == "VARCHAR" else _ident(c[0]) for c in cols)
+                    con.execute(f'create table main."{name}" as select {select} from {source}')
                 except duckdb.Error as exc:
                     raise HisError(f"cannot export mart {schema}.{name} from {cfg.warehouse}: {exc}") from exc
                 counts[name] = con.execute(f'select count(*) from main."{name}"').fetchone()[0]
@@ -138,6 +144,33 @@ def export_marts(cfg: Settings, required: tuple[str, ...] = REQUIRED_MARTS) -> t
         for path in (tmp, Path(str(tmp) + ".wal")):
             path.unlink(missing_ok=True)
     return target, counts
+
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` (OWASP); numbers, text that
+    reads as a number (``-1.5``) and other text are returned unchanged."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def neutralise_sql(column: str) -> str:
+    """DuckDB expression applying :func:`neutralise` to a VARCHAR column (kept under its name)."""
+    c = _ident(column)
+    return (f"case when left({c}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) and try_cast({c} as double) is null "
+            f"then chr(39) || {c} else {c} end as {c}")
 
 
 def _round_coords(value: Any, digits: int = 5) -> Any:

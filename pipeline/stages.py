@@ -19,4 +19,5 @@ def run_plan(ctx: BuildContext) -> str:
 def run_ingest(ctx: BuildContext) -> str:
     """``ingest``: fetch every registered source (or ``--source``) and write the lake."""
     o = ctx.options
-    return sources_stage.run(ctx.settings, sources=o.sources, offline=o.offline, registry=o.registry)
+    return sources_stage.run(ctx.settings, sources=o.sources, offline=o.offline, registry=o.registry,
+                             staged=True)

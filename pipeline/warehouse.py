@@ -159,6 +159,8 @@ def inputs_fingerprint(cfg: Settings, args: list[str], project: str | None = Non
         for f in sorted(cfg.lake_dir.iterdir()):
             if not f.is_file() or f.name.startswith("."):
                 continue
+            if f.name == "state.json":  # the gate-1 record (run ids, times); what it let through is the files
+                continue
             if f.name in ("source_status.csv", "dataset_status.csv"):
                 # rewritten by every ingest with a new checked_at: only the statuses and reasons count
                 h.update(_without_column(f, "checked_at"))
@@ -173,7 +175,10 @@ def lake_sources_signature(cfg: Settings) -> dict[str, str]:
     out: dict[str, str] = {}
     if not cfg.lake_dir.exists():
         return out
-    for d in sorted(p for p in cfg.lake_dir.iterdir() if p.is_dir()):
+    from ingest.sources.lake import RESERVED
+
+    # staged and quarantined data are not the lake dbt reads
+    for d in sorted(p for p in cfg.lake_dir.iterdir() if p.is_dir() and p.name not in RESERVED):
         h = hashlib.sha256()
         for f in sorted(d.rglob("*")):
             if f.is_file() and not f.name.startswith("."):
@@ -220,6 +225,13 @@ def run(ctx: BuildContext) -> str:
     from pipeline.quality.results import ensure_results_file
 
     cfg, options = ctx.settings, ctx.options
+    from ingest.sources.lake import require_accepted
+
+    # Only a lake whose last gate-1 run passed is built from, unless told otherwise (--accept-unchecked-lake);
+    # staged and quarantined datasets are never read either way.
+    warning = require_accepted(cfg, options.accept_unchecked_lake)
+    if warning:
+        log(f"  WARNING {warning}")
     # The dbt sources and indicator staging models derive from the registry: bring them up to date first, so a
     # new registry entry is all it takes (the test suite checks that the committed copies are current).
     generate(cfg.project_root)

@@ -9,6 +9,7 @@ registry option ``area_types`` (default borough, region, country; ``sub_region``
 
 from __future__ import annotations
 
+import csv
 import fnmatch
 import io
 import zipfile
@@ -60,6 +61,9 @@ from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  #
 DEFAULT_AREA_TYPES = ("borough", "region", "country")
 
 
+MAX_MEMBER_BYTES = 256 << 20  # default largest zip member read (option max_bytes overrides it per source)
+
+
 class ParseError(HisError):
     """A file that does not have the shape its registry entry promises."""
 
@@ -104,6 +108,11 @@ def read_member(ctx: FileContext) -> tuple[bytes, str]:
                     raise ctx.fail(f"expected exactly one zip member matching {member!r}, found "
                                    f"{names or 'none'} (members: {zf.namelist()})")
                 name = names[0]
+                size = zf.getinfo(name).file_size
+                limit = int(ctx.options.get("max_bytes") or MAX_MEMBER_BYTES)
+                if size > limit:  # checked before reading: a small zip can hold a huge member
+                    raise ctx.fail(f"zip member {name!r} is {size:,} bytes uncompressed, over the limit of "
+                                   f"{limit:,} (option max_bytes)")
                 data = zf.read(name)
         except zipfile.BadZipFile as exc:
             raise ctx.fail(f"not a valid zip archive ({exc})") from exc
@@ -127,14 +136,46 @@ def read_text(ctx: FileContext) -> str:
     return text
 
 
+def check_csv_complete(ctx: FileContext, text: str) -> None:
+    """A truncated CSV is an error naming the line: every record has the header's field count, no quoted field
+    is left open, and the file ends with a newline (a cut inside the last record, e.g. a value ``24.2`` cut to
+    ``2``, always leaves it without one). A publisher that writes no final newline can say so with the option
+    ``final_newline: false``. A file cut exactly at a line end is complete CSV: gate 1's completeness checks
+    (every borough for the previous accepted latest period, the row count) catch it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        width, last = len(header), 1
+        ended = text.endswith(("\n", "\r"))
+        for record in reader:
+            if not record:
+                continue
+            last = reader.line_num
+            if len(record) != width:
+                at_end = reader.line_num >= text.count("\n") + (0 if ended else 1)
+                cut = " (the last line, with no final newline: the file ends mid-record, a truncated download?)" \
+                    if at_end and not ended else ""
+                raise ctx.fail(f"line {reader.line_num}{cut} has {len(record)} field(s), the header has {width}")
+    except csv.Error as exc:
+        raise ctx.fail(f"line {reader.line_num} is not valid CSV ({exc}): an unterminated quote or a truncated "
+                       "file?") from exc
+    if not ended and ctx.options.get("final_newline", True):
+        raise ctx.fail(f"line {last} (the last) has no final newline: the file ends mid-record, a truncated "
+                       "download? (if this publisher writes no final newline, set the option final_newline: false)")
+
+
 def read_csv(ctx: FileContext, required: list[str]) -> pl.DataFrame:
-    """Read a CSV as all-string columns, check the required headers, and reject an empty table."""
+    """Read a CSV as all-string columns, check the required headers, and reject an empty table or a truncated
+    file (:func:`check_csv_complete`)."""
     text = read_text(ctx)
     try:
         df = pl.read_csv(io.StringIO(text), infer_schema=False)
     except pl.exceptions.PolarsError as exc:
         raise ctx.fail(f"cannot be read as CSV: {exc}") from exc
     require_columns(ctx, df, required)
+    check_csv_complete(ctx, text)
     if df.height == 0:
         raise ctx.fail("the file has a header but no data rows")
     return df
@@ -264,6 +305,9 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
 
 
 def check_unique(ctx: FileContext, df: pl.DataFrame, key: list[str]) -> None:
+    unknown = [k for k in key if k not in df.columns]
+    if unknown:
+        raise ctx.fail(f"key_columns {unknown} are not columns of the dataset (it has {', '.join(df.columns)})")
     dups = df.group_by(key).len().filter(pl.col("len") > 1)
     if dups.height:
         sample = "; ".join(", ".join(f"{k}={r[k]}" for k in key if r[k] is not None)

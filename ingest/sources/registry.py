@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ AREA_LEVELS = {"borough", "london", "england", "reference"}
 SOURCE_FIELDS = {"id", "title", "publisher", "licence", "homepage", "required", "format", "options", "files",
                  "datasets", "notes"}
 FILE_FIELDS = {"id", "url", "mirror_path", "ext", "options"}
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DATASET_FIELDS = {"id", "kind", "file", "files", "area_level", "key_columns", "indicators", "options", "description"}
 INDICATOR_KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
 
@@ -79,7 +81,12 @@ class Dataset:
         return [i.id for i in self.indicator_specs]
 
     def lake_path(self, cfg: Any) -> Path:
-        return Path(cfg.lake_dir) / self.source_id / f"{self.id}.parquet"
+        from ingest.sources.lake import RESERVED, confined
+
+        if self.source_id in RESERVED:
+            raise HisError(f"source id {self.source_id!r} is reserved for the lake's own folders ({sorted(RESERVED)})")
+        return confined(Path(cfg.lake_dir), self.source_id, f"{self.id}.parquet",
+                        what=f"source {self.source_id}: dataset id")
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,9 @@ def load_registry(path: Path | str | None = None) -> Registry:
             if not isinstance(d, dict):
                 check.fail(dwhere, "each dataset must be a mapping")
             did = check.need(d, "id", dwhere)
+            if not SAFE_ID.match(did):  # it becomes a file name in the lake (and lake_path confines it too)
+                check.fail(dwhere, f"dataset id {did!r} must be letters, digits, '_', '-' and '.', starting "
+                                   "with a letter or digit (it becomes a file name)")
             dwhere = f"{where} dataset '{did}'"
             check.only(d, DATASET_FIELDS, dwhere)
             if did in seen_datasets:
@@ -275,6 +285,8 @@ def load_registry(path: Path | str | None = None) -> Registry:
                 if d.get("indicators"):
                     check.fail(dwhere, "a reference dataset carries no indicators")
                 key = check.need(d, "key_columns", dwhere, list)
+            if not key or not all(isinstance(k, str) and k and k.isprintable() for k in key):
+                check.fail(dwhere, f"key_columns must be a list of column names, got {key!r}")
             datasets.append(Dataset(did, sid, kind, list(file_ids), area_level, key, specs,
                                     dict(d.get("options") or {}), d.get("description", "")))
         if not datasets:

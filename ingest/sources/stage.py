@@ -38,7 +38,7 @@ import polars as pl
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.fetch import FetchError, Snapshot, SourceUnavailable, fetch
+from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch
 from ingest.progress import log
 from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
 from ingest.sources.formats import FORMATS
@@ -182,11 +182,21 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
 
 
 def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bool = False,
-        registry: Path | str | None = None) -> str:
+        registry: Path | str | None = None, staged: bool = False) -> str:
     """Ingest ``sources`` (default: every registered source) into the lake; returns a one-line summary.
 
     ``offline``: never touch the network (mirror or cache only). ``registry``: another registry folder or file
-    (default: the project's ``ingest/registry``)."""
+    (default: the project's ``ingest/registry``). ``staged`` (what ``his ingest`` and ``his build`` use): parsed
+    datasets go to the staging area ``data/lake/.staging/<run>/`` and reach the lake only when gate 1 passes
+    (:mod:`ingest.sources.lake`); without it they are written to the lake directly (parser tests)."""
+    from ingest.sources import lake as lake_tx
+
+    run_id = (lake_tx.pending_run(cfg) or lake_tx.new_run_id()) if staged else None
+    clean_stale_temp(cfg)
+
+    def target(d: Dataset) -> Path:
+        return lake_tx.staged_path(cfg, run_id, d.source_id, d.id) if run_id else d.lake_path(cfg)
+
     default = cfg.project_root / "ingest" / "registry"
     loaded = load_registry(registry or (default if default.exists() else None))
     wanted = [sources] if isinstance(sources, str) else list(sources)
@@ -209,13 +219,18 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         stale: dict[str, str] = {}
         for f in source.files:
             try:
-                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline)
+                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
+                                    max_bytes={**source.options, **f.options}.get("max_bytes"))
             except SourceUnavailable as exc:
                 missing[f.id] = f"{f.id}: {exc}"
+                log(f"  {source.id}/{f.id}: MISSING ({exc})")
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
                     stale[f.id] = str(exc).splitlines()[0]
+                    # loud: the final failure and the fallback, on the console and in source_status.csv
+                    log(f"  {source.id}/{f.id}: using the snapshot of {exc.previous.retrieved_at} because the "
+                        f"download failed ({exc.last_error or exc})")
                 else:
                     missing[f.id] = f"{f.id}: {exc}"
         if not snaps:
@@ -250,6 +265,8 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                         and _lake_is_current(d, cfg)):
                     skipped += 1
                     dstatus(source, d, "available")
+                    if run_id:  # back to the accepted bytes: an older staged copy must not be promoted
+                        lake_tx.unstage(cfg, run_id, d.id)
                     continue
                 policy = _sheet_missing_policy(source, d)
                 try:
@@ -273,12 +290,21 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 _widen_to_canonical(d.lake_path(cfg))
             log(f"  [{n}/{len(registry_sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
         rows = []
+        entries: dict[str, dict[str, Any]] = {}
         for d, df, combined in todo:
-            _atomic_write_parquet(df, d.lake_path(cfg))
-            rows.append({"dataset_id": d.id, "source_id": source.id,
-                         "path": str(d.lake_path(cfg).relative_to(cfg.lake_dir)), "rows": df.height,
-                         "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha})
-        _append_manifest(cfg, rows)
+            _atomic_write_parquet(df, target(d))
+            row = {"dataset_id": d.id, "source_id": source.id,
+                   "path": str(d.lake_path(cfg).relative_to(Path(cfg.lake_dir).resolve())), "rows": df.height,
+                   "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha}
+            rows.append(row)
+            entries[d.id] = {"row": row, "path": str(target(d)),
+                             "raw": [{"source_id": snaps[f].source_id, "url": snaps[f].url, "sha256": snaps[f].sha256}
+                                     for f in d.file_ids if f in snaps]}
+        if run_id:
+            if entries:
+                lake_tx.record_staged(cfg, run_id, entries)
+        else:
+            _append_manifest(cfg, rows)
         for d, df, _ in todo:
             dstatus(source, d, "available")
         written += len(todo)
@@ -296,7 +322,8 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
     _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
-    summary = (f"{len(registry_sources)} sources, {written} datasets written, {unchanged} unchanged, "
+    summary = (f"{len(registry_sources)} sources, {written} datasets {'staged for gate 1' if run_id else 'written'}, "
+               f"{unchanged} unchanged, "
                f"{len(unavailable)} unavailable ({', '.join(unavailable) or 'none'})")
     if errors:
         raise HisError(f"ingest failed ({summary}); nothing was written for the failing source(s):\n- "

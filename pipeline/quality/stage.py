@@ -99,16 +99,24 @@ def _lake_names() -> set[str]:
         return set()
 
 
+def lake_file(cfg: Settings, d: Any, staged: dict[str, dict[str, Any]]) -> Path:
+    """What gate 1 checks for dataset ``d``: its staged copy when ingest staged one, else the accepted file."""
+    return Path(staged[d.id]["path"]) if d.id in staged else d.lake_path(cfg)
+
+
 def _known_areas(cfg: Settings, registry: Any) -> list[str]:
     """The warehouse geography (boroughs, Inner/Outer London, London, England) plus every area code in the
     reference lake datasets (IMD, population, boundaries)."""
     import duckdb
 
+    from ingest.sources.lake import read_staged
+
     codes = set(suites.WAREHOUSE_AREAS)
+    staged = read_staged(cfg)
     con = duckdb.connect()
     try:
         for d in registry.datasets():
-            path = d.lake_path(cfg)
+            path = lake_file(cfg, d, staged)
             if d.kind != "reference" or not path.exists():
                 continue
             rel = f"read_parquet({sql_str(str(path))})"
@@ -171,12 +179,15 @@ def lake_targets(cfg: Settings, options: Options,
     statuses = read_source_status(cfg)
     dstatuses = read_dataset_status(cfg)
     today = _today(options)
+    from ingest.sources.lake import read_staged
+
+    staged = read_staged(cfg)
     targets: list[Target] = []
     skipped: list[dict[str, Any]] = []
     for d in datasets:
         if d.id not in chosen:
             continue
-        path = d.lake_path(cfg)
+        path = lake_file(cfg, d, staged)
         status = statuses.get(d.source_id, {})
         dstatus = dstatuses.get(d.id, {})
         if not path.exists() or "unavailable" in (status.get("status"), dstatus.get("status")):
@@ -194,10 +205,20 @@ def lake_targets(cfg: Settings, options: Options,
                             "success": False, "observed_value": observed,
                             "unexpected_count": None, "failing_rows_sample": "[]", "kwargs": "{}"})
             continue
-        snapshot = _lake_snapshot(manifest, d.id, path)
+        snapshot = staged[d.id]["row"]["snapshot_sha256"] if d.id in staged else _lake_snapshot(manifest, d.id, path)
         rows_sql = f"select * from read_parquet({sql_str(str(path))})"
         key = list(d.key_columns or (suites.INDICATOR_KEY if d.kind == "indicator" else []))
         extra = overrides.get(d.id) or {}
+        import polars as pl
+
+        unknown = [k for k in key if k not in pl.read_parquet_schema(path)]
+        if unknown:  # a registry key_columns entry that is not a column: an error result, not a SQL traceback
+            skipped.append({"dataset": d.id, "snapshot_sha256": snapshot, "check_name": "key_columns_exist",
+                            "expectation": "key_columns_exist", "column": ",".join(unknown), "severity": "error",
+                            "success": False, "observed_value": f"key_columns {unknown} (registry, source "
+                            f"{d.source_id}) are not columns of {path}", "unexpected_count": None,
+                            "failing_rows_sample": "[]", "kwargs": "{}"})
+            continue
         params = {"london_boroughs": suites.LONDON_BOROUGHS, "london_areas": suites.LONDON_AREAS,
                   "known_areas": known, "today": today.isoformat()}
         if d.kind == "indicator":
@@ -215,6 +236,10 @@ def lake_targets(cfg: Settings, options: Options,
             assets, index = {"rows": rows_sql}, {"rows": key}
             if key:
                 checks.append(suites.unique_key_check(key))
+        if d.kind == "indicator" and d.area_level == "borough" and d.id in staged and d.lake_path(cfg).exists():
+            expected = suites.previous_latest(d.lake_path(cfg))
+            if expected:
+                checks.append(suites.latest_period_check(expected))
         prev, origin = suites.previous_rows(manifest, history, d.id, snapshot)
         if prev is not None:
             floor = max(1, int(prev * (1 - suites.MAX_ROW_DROP)))
@@ -229,7 +254,7 @@ def lake_targets(cfg: Settings, options: Options,
         if reused is not None and passed_before(history, "lake", d.id, snapshot, checks):
             reused.append(d.id)
             continue
-        targets.append(Target("lake", d.id, snapshot, assets, index, checks))
+        targets.append(Target("lake", d.id, snapshot, assets, index, checks, file=str(path)))
     return targets, skipped
 
 
@@ -319,7 +344,7 @@ def mart_targets(cfg: Settings, options: Options, db: Path,
 
 
 def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[str, Any]],
-         connection_string: str, connect_args: dict[str, Any]) -> str:
+         connection_string: str, connect_args: dict[str, Any], on_done: Any = None) -> str:
     from pipeline.quality.engine import run_targets
 
     run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -333,12 +358,15 @@ def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[
         rows, timings = run_targets(targets, gate=gate, connection_string=connection_string,
                                     connect_args=connect_args, progress=progress)
     rows = extra_rows + rows
+    files = {t.dataset: t.file for t in targets if t.file}
     for r in rows:
         r.update(run_id=run_id, run_at=run_at, gate=gate)
     results.append(cfg, rows)
 
     failed = [r for r in rows if not r["success"]]
     errors = [r for r in failed if r["severity"] == "error"]
+    if on_done is not None:  # gate 1: promote or quarantine the staged datasets before any error is raised
+        on_done(rows, run_id)
     warns = [r for r in failed if r["severity"] == "warn"]
     for r in warns:
         log(f"  warn: {gate} {r['dataset']}: {r['check_name']}: {r['observed_value']} {_sample(r)}")
@@ -351,13 +379,28 @@ def _run(cfg: Settings, gate: str, targets: list[Target], extra_rows: list[dict[
         lines = [(f"quality gate '{gate}' failed: {len(errors)} error check(s); first: dataset {first['dataset']}, "
                  f"check {first['check_name']}")]
         for r in errors[:10]:
-            lines.append(f"- dataset {r['dataset']}: check {r['check_name']} ({r['expectation']}"
-                         f"{' on ' + r['column'] if r['column'] else ''}): {r['observed_value']}; "
+            lines.append(f"- dataset {r['dataset']}{' (file ' + files[r['dataset']] + ')' if r['dataset'] in files else ''}"
+                         f": check {r['check_name']} ({r['expectation']}"
+                         f"{' on ' + r['column'] if r['column'] else ''}): {_observed(r)}; "
                          f"failing rows e.g. {_sample(r)}")
         if len(errors) > 10:
             lines.append(f"- ... and {len(errors) - 10} more (all in {results.results_path(cfg)}, run {run_id})")
         raise GateFailed("\n".join(lines))
     return summary
+
+
+def _observed(row: dict[str, Any]) -> str:
+    """The observed value, with the expected bounds for a row count (e.g. "143 rows, expected at least 299")."""
+    if row.get("expectation") in ("ExpectTableRowCountToBeBetween", "expect_table_row_count_to_be_between"):
+        try:
+            kwargs = json.loads(row.get("kwargs") or "{}")
+        except ValueError:
+            kwargs = {}
+        bounds = [f"at least {kwargs['min_value']}" if kwargs.get("min_value") is not None else "",
+                  f"at most {kwargs['max_value']}" if kwargs.get("max_value") is not None else ""]
+        expected = " and ".join(b for b in bounds if b)
+        return f"{row['observed_value']} rows, expected {expected}" if expected else f"{row['observed_value']} rows"
+    return str(row["observed_value"])
 
 
 def _sample(row: dict[str, Any], n: int = 3) -> str:
@@ -381,10 +424,32 @@ def run_lake(ctx: BuildContext) -> str:
     if reused:
         log(f"  lake: {len(reused)} dataset(s) unchanged since they passed these checks, not re-checked: "
             f"{', '.join(reused)}")
+    checked = {t.dataset for t in targets} | set(reused) | {r["dataset"] for r in skipped}
+    outcome: dict[str, Any] = {}
+
+    def finish(rows: list[dict[str, Any]], run_id: str) -> None:
+        from ingest.sources import lake as lake_tx
+        from ingest.sources.stage import _append_manifest
+
+        bad = {r["dataset"] for r in rows if not r["success"] and r["severity"] == "error"}
+        failed = {ds: [r for r in rows if r["dataset"] == ds] for ds in bad}
+        promoted, quarantined = lake_tx.finish_gate(cfg, run_id, checked, failed, _append_manifest)
+        outcome.update(promoted=promoted, quarantined=quarantined)
+        if promoted:
+            log(f"  lake: {len(promoted)} staged dataset(s) accepted into the lake: {', '.join(promoted)}")
+        if quarantined:
+            log(f"  lake: {len(quarantined)} dataset(s) REJECTED and quarantined in "
+                f"{cfg.lake_dir / lake_tx.QUARANTINE / run_id}: {', '.join(quarantined)}; the accepted lake, "
+                "its manifest and the published warehouse are unchanged")
+
     if not targets and not skipped:
+        from ingest.sources.lake import new_run_id
+
+        finish([], new_run_id())
         return f"{len(reused)} dataset(s) unchanged since they passed, not re-checked" if reused else \
             "no lake datasets selected"
-    summary = _run(cfg, "lake", targets, skipped, "duckdb:///:memory:", {})
+    summary = _run(cfg, "lake", targets, skipped, "duckdb:///:memory:", {}, on_done=finish)
+    summary += f"; {len(outcome.get('promoted') or [])} staged dataset(s) accepted"
     return f"{summary}; {len(reused)} unchanged dataset(s) not re-checked" if reused else summary
 
 

@@ -80,6 +80,12 @@ class Target:
     assets: dict[str, str]  # asset name -> SQL query run by DuckDB
     index_columns: dict[str, list[str]]  # asset name -> columns that identify a failing row
     checks: list[Check]
+    file: str = ""  # the file checked (gate 1: the staged or accepted Parquet), named in error messages
+
+
+def sql_ident(name: str) -> str:
+    """A double-quoted SQL identifier (embedded quotes doubled), for column names taken from the registry."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def sql_str(value: str) -> str:
@@ -138,13 +144,18 @@ def read_manifest(cfg: Settings) -> list[dict[str, str]]:
 
 def previous_rows(manifest: list[dict[str, str]], history: list[dict[str, Any]], dataset: str,
                   snapshot: str) -> tuple[int | None, str]:
-    """Row count of the previous snapshot of ``dataset`` (one with a different sha256), and where from."""
+    """Row count of the previous *accepted* snapshot of ``dataset`` (one with a different sha256), and where
+    from: the lake manifest (only gate-1-accepted rows reach it), else a results run in which it passed."""
     rows = [r for r in manifest if r.get("dataset_id") == dataset]
     earlier = [r for r in rows if r.get("snapshot_sha256") != snapshot and (r.get("rows") or "").strip()]
     if earlier:
         return int(float(earlier[-1]["rows"])), f"lake manifest, snapshot {earlier[-1]['snapshot_sha256'][:12]}"
+    # Only runs in which this dataset passed count: a rejected snapshot is never the baseline.
+    rejected = {r["run_id"] for r in history if r["dataset"] == dataset and not r["success"]
+                and r["severity"] == "error"}
     for r in reversed(history):
-        if r["dataset"] == dataset and r["snapshot_sha256"] != snapshot and r["check_name"] == "row_count":
+        if (r["dataset"] == dataset and r["snapshot_sha256"] != snapshot and r["check_name"] == "row_count"
+                and r["run_id"] not in rejected):
             try:
                 return int(float(r["observed_value"])), f"results history, run {r['run_id']}"
             except (TypeError, ValueError):
@@ -267,7 +278,8 @@ def unique_key_check(key_columns: list[str]) -> Check:
     ``hash()`` of them 1.9 s, sorting the hashes and comparing neighbours 1.0 s. So DuckDB sorts the key
     hashes, keeps those equal to their predecessor, and only the rows with such a hash are grouped by
     their real key columns: a hash collision can never report a duplicate that is not one."""
-    keys = ", ".join(key_columns)
+    keys = ", ".join(sql_ident(c) for c in key_columns)  # quoted: names come from the registry
+    keys = keys.replace("{", "{{").replace("}", "}}")  # GE formats the query with {batch}
     query = (f"select {keys}, count(*) as n_rows from {{batch}} where hash({keys}) in "
              f"(select key_hash from (select key_hash, lag(key_hash) over (order by key_hash) as previous_hash "
              f"from (select hash({keys}) as key_hash from {{batch}}) as hashed) as sorted "
@@ -358,3 +370,37 @@ left join got on got.indicator_id = grp.indicator_id and got.period_label = grp.
 
 
 COVERAGE_INDEX = ["indicator_id", "period_label", "sex", "age", "area_code"]
+
+
+def latest_period_check(expected: list[tuple[str, str, str]]) -> Check:
+    """Completeness against the previous *accepted* snapshot: every (indicator, latest period, borough) it had
+    must still have a row (a value or a suppression note). Catches a latest period that vanished (the tracker
+    would silently fall back to the period before) and boroughs dropped from it. ``expected`` comes from the
+    accepted lake file (:func:`previous_latest`); a deliberate regression is accepted only explicitly, by a
+    severity override in ``lake.yml`` (recorded with the results)."""
+    values = ", ".join(f"({sql_str(i)}, {sql_str(p)}, {sql_str(a)})" for i, p, a in expected)
+    values = values.replace("{", "{{").replace("}", "}}")
+    query = (f"select e.indicator_id, e.period_label, e.area_code from (values {values}) "
+             "as e(indicator_id, period_label, area_code) where not exists (select 1 from {batch} as b "
+             "where b.indicator_id = e.indicator_id and b.period_label = e.period_label "
+             "and b.area_code = e.area_code)")
+    return Check("previous_latest_period_complete", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                 column="indicator_id,period_label,area_code")
+
+
+def previous_latest(accepted: Path) -> list[tuple[str, str, str]]:
+    """(indicator, period, borough) of each indicator's latest period in the accepted lake file (headline
+    borough rows only)."""
+    import duckdb
+
+    rel = f"read_parquet({sql_str(str(accepted))})"
+    con = duckdb.connect()
+    try:
+        return [tuple(r) for r in con.execute(f"""
+            with h as (select * from {rel} where area_type = 'borough' and category_type is null
+                       and category is null),
+                 latest as (select indicator_id, max(period_start) as period_start from h group by 1)
+            select distinct h.indicator_id, h.period_label, h.area_code from h join latest using (indicator_id,
+                 period_start) order by 1, 2, 3""").fetchall()]
+    finally:
+        con.close()
