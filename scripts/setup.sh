@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh Debian machine with Python 3.11, Node 20 and npm.
-#   scripts/setup.sh          Python environment (uv, locked) + the Evidence reports' npm packages
-#   scripts/setup.sh --test   also the test tools: Spark extra, Debian's chromium (browser tests)
-#                             and a Java 17 runtime for Spark when the machine lacks one
+#   scripts/setup.sh          Python environment (uv, locked, with the Spark extra so plain `dbt --target spark`
+#                             works), a Java 17 runtime for Spark when the machine lacks one, and the Evidence
+#                             reports' npm packages
+#   scripts/setup.sh --test   also the test tools: Debian's chromium (browser tests)
 # Every step is idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +25,7 @@ export UV_PYTHON_DOWNLOADS=never
 # machines) Python would otherwise recompile dbt, Great Expectations, pandas... from source in every
 # process, several seconds per stage (README "Performance"). A second run only checks (~0.5 s).
 export UV_COMPILE_BYTECODE=1
-if [ "$want_test" = 1 ]; then
-  uv sync --frozen --python python3.11 --extra spark
-else
-  uv sync --frozen --python python3.11
-fi
+uv sync --frozen --python python3.11 --extra spark
 
 apt_install() {
   # apt_install <command-to-check> <debian packages...>
@@ -53,8 +50,8 @@ if [ -f reports/package.json ]; then
   fi
 fi
 
+apt_install java openjdk-17-jre-headless
 if [ "$want_test" = 1 ]; then
   apt_install chromium chromium
-  apt_install java openjdk-17-jre-headless
 fi
 step "setup done"
