@@ -93,6 +93,7 @@ class Snapshot:
     retrieved_at: str  # UTC ISO 8601, when these bytes were first stored
     origin: str  # "network" | "mirror" | "cache"
     changed: bool  # False when the bytes equal the previous snapshot for this url
+    fallback: str = ""  # why an older snapshot stands in for a copy that could not be had ("" when current)
 
 
 class FetchError(HisError):
@@ -253,7 +254,7 @@ def fetch(
     if cfg.mirror is not None:
         return job.from_mirror(cfg.mirror, mirror_path)
     if offline:
-        return job.from_cache("offline and no mirror set")
+        return job.from_cache("offline and no mirror set", stale=False)
     own_client = client is None
     http = client or httpx.Client()
     try:
@@ -288,8 +289,10 @@ class _Job:
     max_bytes: int = MAX_BYTES
     ends_at: float = float("inf")  # time.monotonic() after which the download is abandoned
 
-    def from_cache(self, why: str) -> Snapshot:
-        """The cached snapshot (origin "cache") or :class:`SourceUnavailable` saying ``why``."""
+    def from_cache(self, why: str, stale: bool = True) -> Snapshot:
+        """The cached snapshot (origin "cache") or :class:`SourceUnavailable` saying ``why``. ``stale``: the
+        current copy was asked for and could not be had (the snapshot carries ``fallback=why``); False when
+        the caller chose the cache (offline)."""
         if self.previous is None:
             raise SourceUnavailable(
                 f"source {self.source_id} is unavailable: {why}, and nothing is cached for {self.url}",
@@ -299,7 +302,7 @@ class _Job:
         _log(
             f"{self.source_id}: {why}; using the cached snapshot of {self.url} ({_size(self.previous.bytes)})"
         )
-        return replace(self.previous, origin="cache", changed=False)
+        return replace(self.previous, origin="cache", changed=False, fallback=why if stale else "")
 
     # ------------------------------------------------------------------------------------- mirror
 

@@ -65,8 +65,18 @@ def _sources_yml(source: Source) -> str:
         f"      publisher: {_q(source.publisher)}",
         f"      licence: {_q(source.licence)}",
         f"      homepage: {_q(source.homepage)}",
-        "    tables:",
+        f"      cadence: {source.cadence}",
     ]
+    if source.freshness_days:  # a one-off publication is never overdue: no freshness
+        warn, error = source.freshness_days
+        lines += [
+            "    config:",
+            "      freshness:",
+            f"        warn_after: {{count: {warn}, period: day}}",
+            f"        error_after: {{count: {error}, period: day}}",
+            f"      loaded_at_query: {_q(_loaded_at_query(source))}",
+        ]
+    lines += ["    tables:"]
     for d in source.datasets:
         if d.kind == "indicator":
             text = (f"Indicator(s) {', '.join(d.indicators)} in the canonical long shape (one row per indicator, "
@@ -77,6 +87,15 @@ def _sources_yml(source: Source) -> str:
             text = d.description or f"Reference dataset {d.id}, one row per {', '.join(d.key_columns)}."
         lines += [f"      - name: {d.id}", f"        description: {_q(text)}"]
     return "\n".join(lines) + "\n"
+
+
+def _loaded_at_query(source: Source) -> str:
+    """When the edition in use was published (``edition_at`` of ``data/lake/source_status.csv``, written by
+    ``his ingest`` from the raw manifest: the server's Last-Modified, else the mirror copy's time, else the first
+    retrieval). The lake Parquet files carry no load time of their own, so ``dbt source freshness`` reads the
+    pipeline's record instead (DuckDB: ``read_csv``)."""
+    return ("select max(cast(nullif(edition_at, '') as timestamp)) from read_csv('{{ env_var('HIS_DATA_DIR', "
+            f"'data') }}}}/lake/source_status.csv', all_varchar = true) where source_id = '{source.id}'")
 
 
 def _staging_sql(source: Source) -> str:

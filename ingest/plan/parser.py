@@ -61,8 +61,9 @@ Targets (one row per quantified or dated target; ``<commitment_id>-T<n>`` in tex
 - Eliminations: "ending all new X by <year>", "net zero X by <year>", "zero-emission X ... by <year>"
   -> ``eliminate`` with ``target_value`` 0 (they need a deadline; undated "net zero" ambitions are not
   targets).
-- ``direction``: "up to" / "no more than" and concentration limits (ug/m3) -> ``at_most``;
-  "at least" / "more than" / "over" -> ``at_least``; "N% reduction in X" or "cut/reduce X by N%" ->
+- ``direction``: "no more than" and concentration limits (ug/m3) -> ``at_most`` (a ceiling);
+  "at least" / "more than" / "over" / "up to" -> ``at_least`` ("up to 50 School Superzones by 2025" is an
+  ambition to deliver as many as 50, so success is reaching 50, not staying under it); "N% reduction in X" or "cut/reduce X by N%" ->
   ``reduce_by``; eliminations -> ``eliminate``; anything else (a level or amount to deliver, including
   "X will increase by N%", whose metric becomes "increase in X") -> ``reach``.
 - ``target_year``: the first deadline after the quantity in its sentence ("by 2025", "by spring

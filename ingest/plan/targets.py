@@ -262,9 +262,9 @@ def _quantity_target(
     year = _pick_year(deadlines, m.start(), m.end())
     fwd = _forward_phrase(after)
     direction = "reach"
-    if cue in {"up to", "no more than"}:
+    if cue == "no more than":
         direction = "at_most"
-    elif cue in {"at least", "more than", "over"}:
+    elif cue in {"at least", "more than", "over", "up to"}:  # "up to N" is an ambition to reach N
         direction = "at_least"
 
     if pct:
@@ -296,7 +296,7 @@ def _quantity_target(
         pollutant = re.findall(r"\b(PM2\.5|PM10|NO2|NOx|O3|SO2)\b", before)
         metric = f"{pollutant[-1]} concentration" if pollutant else "concentration"
         return TargetSpec(
-            metric, value, "ug/m3", year, "at_most" if direction == "reach" else direction, m.start()
+            metric, value, "ug/m3", year, "at_most" if direction == "reach" or cue == "up to" else direction, m.start()
         )
     if minute:
         words = _forward_phrase(after.lstrip().removeprefix("of ").lstrip(), stops=QUALIFIER_STOP - {"from"})

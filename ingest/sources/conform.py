@@ -13,7 +13,7 @@ import csv
 import fnmatch
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,9 @@ class FileContext:
     options: dict[str, Any]
     # The part of the file being read, when a parser reads several (e.g. "sheet 'Male'"), for messages.
     part: str | None = None
+    # What the file holds that is kept out but must not be dropped silently (e.g. an unknown borough code):
+    # the ingest stage logs each line and hands it to gate 1, which reports it as an error naming the code.
+    warnings: list[str] = field(default_factory=list)
 
     def where(self) -> str:
         shown = self.mirror_path or self.url
@@ -166,6 +169,56 @@ def check_csv_complete(ctx: FileContext, text: str) -> None:
                        "download? (if this publisher writes no final newline, set the option final_newline: false)")
 
 
+def check_cut_last_value(where: str, new: bytes, previous: bytes) -> None:
+    """A CSV cut inside its last value with a newline added is an error naming the file and the line.
+
+    Such a file passes :func:`check_csv_complete` when the cut field is the last of its record (same field
+    count, final newline): ``...,24.2`` cut to ``...,2``. The rule, which cannot misfire on a real revision:
+    the new file, without its final newline, is a byte-for-byte prefix of the previous accepted snapshot of
+    the same URL, the previous snapshot goes on *inside the same line* (not at a line end: a file cut at a line
+    end is complete CSV, and gate 1's completeness and row-count checks judge it), and the new last field is a
+    strict prefix of the previous snapshot's value on that line, all other fields equal; and, for a number,
+    it has fewer decimal places than every other value the file publishes in that column (the column's
+    published digits). A real revision would have to change only that last value, to a prefix of itself, written
+    with fewer decimals than the publisher uses anywhere else in the column: that is the publisher's own format
+    ruling it out, so the rule does not fire on real revisions. A new edition truncated in the same way, whose
+    earlier bytes differ, is not caught here (gate 1's completeness checks still apply)."""
+    body = new[:-2] if new.endswith(b"\r\n") else new[:-1] if new.endswith(b"\n") else new
+    if not body or len(body) >= len(previous) or not previous.startswith(body):
+        return
+    rest = previous[len(body):]
+    if rest[:1] in (b"\n", b"\r"):
+        return
+    start = body.rfind(b"\n") + 1
+    line_no = body.count(b"\n") + 1
+    try:
+        cut = next(csv.reader([body[start:].decode("utf-8-sig")]))
+        whole = next(csv.reader([(body[start:] + rest.split(b"\n", 1)[0]).decode("utf-8-sig").rstrip("\r")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return
+    if len(cut) != len(whole) or cut[:-1] != whole[:-1] or not whole[-1].startswith(cut[-1]):
+        return
+    places = _decimal_places(cut[-1])
+    if places is not None:  # a number: the publisher never writes this column with so few decimals
+        others = [_decimal_places(r[-1]) for r in csv.reader(io.StringIO(body[:start].decode("utf-8-sig"),
+                                                                          newline="")) if len(r) == len(cut)]
+        others = [p for p in others if p is not None]
+        if not others or min(others) <= places:
+            return
+    raise ParseError(f"{where}: line {line_no} (the last) ends with {cut[-1]!r} where the previous accepted "
+                     f"snapshot of this file has {whole[-1]!r} on the same line, and everything before it is "
+                     "byte-identical: the file is that snapshot cut inside a value (a truncated download?)")
+
+
+def _decimal_places(text: str) -> int | None:
+    """Digits after the decimal point of a plain number ("24.2" -> 1, "2" -> 0), None if not a number."""
+    try:
+        float(text)
+    except ValueError:
+        return None
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
 def read_csv(ctx: FileContext, required: list[str]) -> pl.DataFrame:
     """Read a CSV as all-string columns, check the required headers, and reject an empty table or a truncated
     file (:func:`check_csv_complete`)."""
@@ -225,6 +278,32 @@ def keep_areas(df: pl.DataFrame, area_level: str, area_types: list[str] | None =
     return df.filter(pl.col("area_code").is_in([c for c, t in AREA_TYPES.items() if t in wanted]))
 
 
+# A London borough's GSS code: E09 and six digits. Any other code (wards, counties, other regions) is simply
+# outside the warehouse geography; an E09 code that is not one of the 33 boroughs is not.
+BOROUGH_CODE = r"^E09[0-9]{6}$"
+
+
+def unknown_borough_codes(ctx: FileContext, df: pl.DataFrame) -> list[str]:
+    """London borough codes (E09...) in a publisher's file that are not boroughs of the warehouse geography
+    (``seeds/reference/london_areas.csv``), e.g. a mistyped E09000099 or a new code after a boundary change.
+    Their rows cannot be kept (no borough to put them on), but they are not dropped silently: one warning per
+    code naming source, dataset, file, the code and its rows (count, indicator and periods) goes to
+    ``ctx.warnings`` and is returned."""
+    bad = df.filter(pl.col("area_code").str.contains(BOROUGH_CODE) & ~pl.col("area_code").is_in(list(AREA_TYPES)))
+    out = []
+    for (code,), rows in sorted(bad.group_by("area_code"), key=lambda g: g[0][0]):
+        pairs = rows.select("indicator_id", "period_label").unique().sort("indicator_id", "period_label")
+        shown = ", ".join(f"{i} {p}" for i, p in pairs.head(5).iter_rows())
+        more = f" and {pairs.height - 5} more" if pairs.height > 5 else ""
+        names = sorted({n for n in rows["area_name"].to_list() if n})
+        named = f" (named {', '.join(repr(n) for n in names[:3])})" if names else ""
+        out.append(f"{ctx.where()}: unknown London borough code {code}{named} on {rows.height} row(s) "
+                   f"({shown}{more}): not one of the 33 boroughs of seeds/reference/london_areas.csv, so these "
+                   "rows cannot be kept")
+    ctx.warnings.extend(out)
+    return out
+
+
 def area_type_expr() -> pl.Expr:
     """borough, sub_region, region or country: the seed's area type of the code (null for other codes)."""
     return pl.col("area_code").replace_strict(AREA_TYPES, default=None, return_dtype=pl.String)
@@ -250,6 +329,7 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
     df = df.with_columns(pl.col("area_code").str.strip_chars(), pl.col("period_label").cast(pl.String).str.strip_chars())
+    unknown_borough_codes(ctx, df)
     try:
         df = keep_areas(df, area_level, ctx.options.get("area_types"))
     except HisError as exc:

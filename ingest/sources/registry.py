@@ -36,7 +36,18 @@ SETTINGS_FILE = "_areas.yml"
 KINDS = {"indicator", "reference"}
 AREA_LEVELS = {"borough", "london", "england", "reference"}
 SOURCE_FIELDS = {"id", "title", "publisher", "licence", "homepage", "required", "format", "options", "files",
-                 "datasets", "notes"}
+                 "datasets", "notes", "cadence"}
+# The publisher's cadence (registry field ``cadence``) -> (days after the edition in use when a new one is
+# overdue: dbt freshness warn_after, days when it is long overdue: error_after). A new edition is expected one
+# period after the last, plus a grace for publication slipping; long overdue is two missed editions. A one-off
+# publication (a fixed edition, e.g. IoD2019, a boundary file) is never overdue: no freshness thresholds.
+CADENCES: dict[str, tuple[int, int] | None] = {
+    "monthly": (45, 90),
+    "quarterly": (120, 240),
+    "annual": (400, 760),
+    "biennial": (790, 1490),
+    "one-off": None,
+}
 FILE_FIELDS = {"id", "url", "mirror_path", "ext", "options"}
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DATASET_FIELDS = {"id", "kind", "file", "files", "area_level", "key_columns", "indicators", "options", "description"}
@@ -102,6 +113,12 @@ class Source:
     files: list[SourceFile]
     datasets: list[Dataset]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    cadence: str = "one-off"  # the publisher's cadence (CADENCES)
+
+    @property
+    def freshness_days(self) -> tuple[int, int] | None:
+        """(overdue after, long overdue after) in days since the edition in use, or None (one-off)."""
+        return CADENCES[self.cadence]
 
     def file(self, file_id: str) -> SourceFile:
         for f in self.files:
@@ -216,6 +233,10 @@ def load_registry(path: Path | str | None = None) -> Registry:
         fmt = entry["format"]
         if fmt not in formats:
             check.fail(where, f"unknown format '{fmt}' (known: {', '.join(sorted(formats))})")
+        cadence = check.need(entry, "cadence", where)
+        if cadence not in CADENCES:
+            check.fail(where, f"cadence must be one of {', '.join(CADENCES)} (how often the publisher issues a "
+                              f"new edition), got {cadence!r}")
         required = entry.get("required", False)
         if not isinstance(required, bool):
             check.fail(where, f"field 'required' must be true or false, got {required!r}")
@@ -292,7 +313,8 @@ def load_registry(path: Path | str | None = None) -> Registry:
         if not datasets:
             check.fail(where, "a source must yield at least one dataset")
         sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
-                              required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry))
+                              required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry,
+                              cadence=cadence))
     return Registry(sources=sources, path=path, area_names=area_names)
 
 

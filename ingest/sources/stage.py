@@ -5,7 +5,8 @@
   unavailable indicator dataset that was never ingested gets an empty file with the canonical columns,
   so dbt's sources resolve and the marts simply have no rows for it. A source with some of its files
   missing (e.g. editions not in the mirror) is parsed from the files it has and recorded "available" with
-  each missing file id and why in ``reason`` (also in the log line). A file whose option ``superseded_by``
+  each missing file id and why in ``reason`` (also in the log line); a source whose file could not be had
+  but whose last accepted snapshot stands in is "stale" (``snapshot_at``, ``plain_reason``). A file whose option ``superseded_by``
   names an available file (a revised edition replacing a provisional one) is not parsed.
 - A dataset whose sheet is missing from its workbook (``SheetMissing``) is an error naming the sheet, unless
   the dataset (or source) says ``sheet_missing: unavailable`` (e.g. the mirror holds a partial copy of a
@@ -38,15 +39,29 @@ import polars as pl
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch
+from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch, latest_snapshot
+from ingest.fetch import read_manifest as read_raw_manifest
 from ingest.progress import log
-from ingest.sources.conform import CANONICAL, CANONICAL_SCHEMA, FileContext, check_unique, empty_canonical
+from ingest.sources.conform import (
+    CANONICAL,
+    CANONICAL_SCHEMA,
+    FileContext,
+    check_cut_last_value,
+    check_unique,
+    empty_canonical,
+)
 from ingest.sources.formats import FORMATS
 from ingest.sources.formats.spreadsheet import SheetMissing
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
 MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
-STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at"]
+# status: available | stale (a download failed or the mirror lost its copy, and the last accepted snapshot of
+# that file is used: snapshot_at is its retrieval time) | unavailable | error. plain_reason: why a source is
+# stale, in words for the report (no paths).
+# cadence: the publisher's (registry); edition_at: the newest edition in use (:func:`edition_at`);
+# overdue_after_days: days after edition_at when a new edition is overdue (empty for a one-off publication).
+STATUS_COLUMNS = ["source_id", "status", "reason", "checked_at", "snapshot_at", "plain_reason", "cadence",
+                  "edition_at", "overdue_after_days"]
 DATASET_STATUS_COLUMNS = ["dataset_id", "source_id", "status", "reason", "checked_at"]
 SHEET_MISSING = {"error", "unavailable"}
 
@@ -164,8 +179,59 @@ def _widen_to_canonical(path: Path) -> None:
     _atomic_write_parquet(df.select([pl.col(n).cast(t) for n, t in CANONICAL]), path)
 
 
-def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot]) -> pl.DataFrame:
-    """Parse every available file of one dataset and combine them (raises ParseError on a bad file)."""
+def edition_at(raw_rows: list[dict[str, str]], snaps: list[Snapshot]) -> str:
+    """When the newest file in use was published, as well as the raw manifest knows (UTC ISO 8601): the
+    server's ``Last-Modified`` when it sent one, else the mirror file's modification time (when the copy was
+    taken from the publisher), else when these bytes were first stored (a lower bound on their age). dbt's
+    source freshness and the data-quality page's overdue list count from it."""
+    from email.utils import parsedate_to_datetime
+
+    by_sha = {(r["source_id"], r["sha256"]): r for r in raw_rows}  # latest row per snapshot wins
+    out = []
+    for snap in snaps:
+        row = by_sha.get((snap.source_id, snap.sha256)) or {}
+        when = snap.retrieved_at
+        try:
+            if row.get("last_modified"):
+                when = parsedate_to_datetime(row["last_modified"]).astimezone(UTC).isoformat(timespec="seconds")
+            elif row.get("mirror_mtime"):
+                when = datetime.fromtimestamp(int(row["mirror_mtime"]) / 1e9, UTC).isoformat(timespec="seconds")
+        except (TypeError, ValueError):
+            pass
+        out.append(when)
+    return max(out) if out else ""
+
+
+def _plain_error(last_error: str) -> str:
+    """A fetch error in a few plain words: 'HTTP 404 Not Found' stays, anything else is 'no answer'."""
+    first = (last_error or "").split(";")[0].strip()
+    return first if first.startswith("HTTP ") else "the publisher's site did not answer in time"
+
+
+def _placeholder(cfg: Settings, source: Source, d: Dataset, missing: dict[str, str]) -> str | None:
+    """Give an unavailable dataset what dbt needs to resolve its source: an indicator dataset never ingested
+    gets an empty canonical file (an old one is widened to today's columns). A reference dataset with no
+    accepted lake file cannot be stood in for: the returned error names the source and its missing file(s)
+    here, at ingest, instead of dbt failing later with "No files found ... .parquet"."""
+    path = d.lake_path(cfg)
+    if d.kind == "indicator":
+        if not path.exists():
+            _atomic_write_parquet(empty_canonical(), path)
+        elif not _lake_is_current(d, cfg):
+            _widen_to_canonical(path)
+        return None
+    if path.exists():
+        return None
+    files = ", ".join(f"{fid} ({source.file(fid).mirror_path or source.file(fid).url})" for fid in d.file_ids
+                      if fid in missing) or ", ".join(d.file_ids)
+    return (f"source {source.id}: reference dataset {d.id} has no accepted lake file and its file(s) {files} "
+            "could not be had: nothing to build from (dbt would find no file)")
+
+
+def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot],
+                  warnings: list[str] | None = None) -> pl.DataFrame:
+    """Parse every available file of one dataset and combine them (raises ParseError on a bad file). What the
+    parsers kept out but must not drop silently (e.g. unknown borough codes) is added to ``warnings``."""
     parser = FORMATS[source.format]
     frames = []
     for fid in dataset.file_ids:
@@ -176,6 +242,8 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
         options = {**source.options, **dataset.options, **f.options}
         ctx = FileContext(source.id, dataset.id, fid, Path(snap.path), f.url, f.mirror_path, snap.sha256, options)
         frames.append((ctx, parser(ctx, dataset, source, registry)))
+        if warnings is not None:
+            warnings.extend(ctx.warnings)
     df = pl.concat([fr for _, fr in frames], how="vertical_relaxed") if len(frames) > 1 else frames[0][1]
     check_unique(frames[-1][0], df, dataset.key_columns)
     return df
@@ -217,22 +285,48 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         snaps: dict[str, Snapshot] = {}
         missing: dict[str, str] = {}
         stale: dict[str, str] = {}
+        plain: dict[str, str] = {}  # file id -> why it is stale, in plain words (the report shows these)
+        cut: list[str] = []  # files that are the previous snapshot cut inside a value (an error)
         for f in source.files:
+            why = ""
+            before = latest_snapshot(cfg, source.id, f.url) if f.ext == "csv" else None
             try:
-                snaps[f.id] = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
-                                    max_bytes={**source.options, **f.options}.get("max_bytes"))
+                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
+                             max_bytes={**source.options, **f.options}.get("max_bytes"))
+                snaps[f.id] = snap
+                if before is not None and snap.changed:
+                    try:
+                        check_cut_last_value(f"source {source.id}, file {f.mirror_path or f.url} (snapshot "
+                                             f"{Path(snap.path).name})", Path(snap.path).read_bytes(),
+                                             Path(before.path).read_bytes())
+                    except HisError as exc:  # never a fallback nor a baseline: marked rejected at once
+                        cut.append(str(exc))
+                        lake_tx.mark_rejected(cfg, [{"source_id": source.id, "url": f.url, "sha256": snap.sha256}],
+                                              run_id or "ingest", ",".join(d.id for d in source.datasets
+                                                                           if f.id in d.file_ids), str(exc)[:500])
+                if snap.fallback:  # the mirror had no copy: the last accepted snapshot stands in
+                    why, plain[f.id] = snap.fallback, "the offline copy of the publisher's file is missing"
             except SourceUnavailable as exc:
                 missing[f.id] = f"{f.id}: {exc}"
                 log(f"  {source.id}/{f.id}: MISSING ({exc})")
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
-                    stale[f.id] = str(exc).splitlines()[0]
-                    # loud: the final failure and the fallback, on the console and in source_status.csv
-                    log(f"  {source.id}/{f.id}: using the snapshot of {exc.previous.retrieved_at} because the "
-                        f"download failed ({exc.last_error or exc})")
+                    why = f"the download failed ({exc.last_error or exc})"
+                    plain[f.id] = f"the download from the publisher failed ({_plain_error(exc.last_error)})"
                 else:
                     missing[f.id] = f"{f.id}: {exc}"
+            if why:  # loud: the final failure and the fallback, on the console and in source_status.csv
+                stale[f.id] = f"{f.id}: using the snapshot of {snaps[f.id].retrieved_at[:10]} because {why}"
+                log(f"  {source.id}/{stale[f.id]}")
+        if cut:
+            errors.extend(cut)
+            statuses[source.id] = {"source_id": source.id, "status": "error", "reason": "; ".join(cut),
+                                   "checked_at": _now()}
+            for d in source.datasets:
+                dstatus(source, d, "error", "; ".join(cut))
+            log(f"  [{n}/{len(registry_sources)}] {source.id}: ERROR {'; '.join(cut)}")
+            continue
         if not snaps:
             first = next(iter(missing.values()))
             reason = first if len(missing) == 1 else f"{first} (and {len(missing) - 1} more file(s) likewise)"
@@ -241,16 +335,15 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             unavailable.append(source.id)
             for d in source.datasets:
                 dstatus(source, d, "unavailable", reason)
-                if d.kind == "indicator" and not d.lake_path(cfg).exists():
-                    _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
-                elif d.kind == "indicator" and not _lake_is_current(d, cfg):
-                    _widen_to_canonical(d.lake_path(cfg))
+                if (gap := _placeholder(cfg, source, d, missing)) is not None:
+                    errors.append(gap)
             if source.required:
                 errors.append(f"required source {source.id} is unavailable: {reason}")
             log(f"  [{n}/{len(registry_sources)}] {source.id}: UNAVAILABLE ({reason})")
             continue
         config_sha = source.config_sha256()
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
+        warned: dict[str, list[str]] = {}  # dataset id -> what its parser kept out (gate 1 reports each)
         absent: list[tuple[Dataset, str]] = []  # datasets whose sheet is missing, reported unavailable
         skipped = 0
         try:
@@ -270,7 +363,10 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                     continue
                 policy = _sheet_missing_policy(source, d)
                 try:
-                    todo.append((d, parse_dataset(registry, source, d, snaps), combined))
+                    todo.append((d, parse_dataset(registry, source, d, snaps, warned.setdefault(d.id, [])),
+                                 combined))
+                    for w in warned[d.id]:
+                        log(f"  WARNING {w}")
                 except SheetMissing as exc:
                     if policy != "unavailable":
                         raise
@@ -284,10 +380,8 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             continue
         for d, why in absent:
             dstatus(source, d, "unavailable", why)
-            if d.kind == "indicator" and not d.lake_path(cfg).exists():
-                _atomic_write_parquet(empty_canonical(), d.lake_path(cfg))
-            elif d.kind == "indicator" and not _lake_is_current(d, cfg):
-                _widen_to_canonical(d.lake_path(cfg))
+            if (gap := _placeholder(cfg, source, d, missing)) is not None:
+                errors.append(gap)
             log(f"  [{n}/{len(registry_sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
         rows = []
         entries: dict[str, dict[str, Any]] = {}
@@ -297,7 +391,7 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                    "path": str(d.lake_path(cfg).relative_to(Path(cfg.lake_dir).resolve())), "rows": df.height,
                    "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha}
             rows.append(row)
-            entries[d.id] = {"row": row, "path": str(target(d)),
+            entries[d.id] = {"row": row, "path": str(target(d)), "warnings": warned.get(d.id) or [],
                              "raw": [{"source_id": snaps[f].source_id, "url": snaps[f].url, "sha256": snaps[f].sha256}
                                      for f in d.file_ids if f in snaps]}
         if run_id:
@@ -315,11 +409,24 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             notes.append(f"{len(absent)} of {len(source.datasets)} datasets unavailable: "
                          + ", ".join(d.id for d, _ in absent) + " (reasons in dataset_status.csv)")
         reason = "; ".join(notes)
-        statuses[source.id] = {"source_id": source.id, "status": "available", "reason": reason, "checked_at": _now()}
+        in_use = [snaps[fid] for fid in snaps if not superseded(source, fid, snaps)] or list(snaps.values())
+        oldest = min(in_use, key=lambda s: s.retrieved_at)
+        statuses[source.id] = {
+            "source_id": source.id, "status": "stale" if stale else "available", "reason": reason,
+            "checked_at": _now(),
+            # the date of the data in use: for a stale source the oldest fallback snapshot's retrieval
+            "snapshot_at": min(snaps[f].retrieved_at for f in stale) if stale else oldest.retrieved_at,
+            "plain_reason": "; ".join(sorted(set(plain.values()))),
+            "edition_at": edition_at(read_raw_manifest(cfg), in_use),
+        }
         detail = ", ".join(f"{d.id} {df.height:,} rows" for d, df, _ in todo)
         gaps = f", {len(missing)} of {len(source.files)} files missing ({', '.join(missing)})" if missing else ""
         log(f"  [{n}/{len(registry_sources)}] {source.id}: {len(todo)} written{' (' + detail + ')' if detail else ''}, "
             f"{skipped} unchanged{gaps}, {time.perf_counter() - start:.2f}s")
+    for s in loaded.sources:  # the declared cadence, for every registered source (also those not run now)
+        if s.id in statuses:
+            days = s.freshness_days
+            statuses[s.id] |= {"cadence": s.cadence, "overdue_after_days": days[0] if days else ""}
     _atomic_write_csv(list(statuses.values()), STATUS_COLUMNS, status_path(cfg))
     _atomic_write_csv(list(dstatuses.values()), DATASET_STATUS_COLUMNS, dataset_status_path(cfg))
     summary = (f"{len(registry_sources)} sources, {written} datasets {'staged for gate 1' if run_id else 'written'}, "

@@ -43,14 +43,14 @@
         select
             {{ _group_select(group_by) }}
             count(*) as n_points,
-            sum(fit_w) as sum_w,
-            sum(fit_w * fit_x) / sum(fit_w) as x_mean,
-            sum(fit_w * fit_y) / sum(fit_w) as y_mean,
-            sum(fit_w * fit_dx * fit_dx) as sxx,
-            sum(fit_w * fit_dx * fit_dy) as sxy,
-            sum(fit_w * fit_dy * fit_dy) as syy,
+            {{ ordered_sum('fit_w') }} as sum_w,
+            {{ ordered_sum('fit_w * fit_x') }} / {{ ordered_sum('fit_w') }} as x_mean,
+            {{ ordered_sum('fit_w * fit_y') }} / {{ ordered_sum('fit_w') }} as y_mean,
+            {{ ordered_sum('fit_w * fit_dx * fit_dx') }} as sxx,
+            {{ ordered_sum('fit_w * fit_dx * fit_dy') }} as sxy,
+            {{ ordered_sum('fit_w * fit_dy * fit_dy') }} as syy,
             count(fit_se) as n_with_se,
-            sum(fit_w * fit_w * fit_dx * fit_dx * fit_se * fit_se) as sum_var_known
+            {{ ordered_sum('fit_w * fit_w * fit_dx * fit_dx * fit_se * fit_se') }} as sum_var_known
         from (
             select
                 fit_in.*,
@@ -91,10 +91,10 @@
         select
             {{ _group_select(group_by) }}
             count(*) as n_points,
-            sum(ct_x) as total_x,
-            sum(ct_n) as total_n,
-            sum(ct_x * ct_dt) as sum_xdt,
-            sum(ct_n * ct_dt * ct_dt) as snt2
+            {{ ordered_sum('ct_x') }} as total_x,
+            {{ ordered_sum('ct_n') }} as total_n,
+            {{ ordered_sum('ct_x * ct_dt') }} as sum_xdt,
+            {{ ordered_sum('ct_n * ct_dt * ct_dt') }} as snt2
         from (
             select
                 ct_in.*,

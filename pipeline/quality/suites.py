@@ -380,10 +380,11 @@ def latest_period_check(expected: list[tuple[str, str, str]]) -> Check:
     severity override in ``lake.yml`` (recorded with the results)."""
     values = ", ".join(f"({sql_str(i)}, {sql_str(p)}, {sql_str(a)})" for i, p, a in expected)
     values = values.replace("{", "{{").replace("}", "}}")
+    # EXCEPT rather than a correlated NOT EXISTS: GE substitutes {batch} as "(<query>) AS subselect", which
+    # cannot take an alias of its own.
     query = (f"select e.indicator_id, e.period_label, e.area_code from (values {values}) "
-             "as e(indicator_id, period_label, area_code) where not exists (select 1 from {batch} as b "
-             "where b.indicator_id = e.indicator_id and b.period_label = e.period_label "
-             "and b.area_code = e.area_code)")
+             "as e(indicator_id, period_label, area_code) except "
+             "select indicator_id, period_label, area_code from {batch}")
     return Check("previous_latest_period_complete", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
                  column="indicator_id,period_label,area_code")
 

@@ -1,7 +1,7 @@
 -- Series on a yearly (or longer) footing for trends and commitment progress. Values whose period is shorter than
 -- a year (e.g. the monthly London air quality means) are averaged into calendar years, keeping only years with a
 -- value for every month (n_sub_periods = 12) so a partial year never stands in for a year; yearly and multi-year
--- periods pass through unchanged. Targets such as "10 ug/m3 by 2030" are annual means, hence this step.
+-- periods pass through unchanged, and so do series with one short reference period a year (ASHE's April month). Targets such as "10 ug/m3 by 2030" are annual means, hence this step.
 with values_all as (
     select * from {{ ref('int_indicator_values_enriched') }}
     where value is not null
@@ -10,7 +10,12 @@ with values_all as (
 flagged as (
     select
         values_all.*,
-        case when {{ dbt.datediff('period_start', 'period_end', 'day') }} < 300 then true else false end as is_sub_annual,
+        -- Sub-annual: a period shorter than a year in a series with more than one start month (monthly, quarterly).
+        -- A series with one short reference period a year (ASHE's April survey month) is a yearly series already.
+        case when {{ dbt.datediff('period_start', 'period_end', 'day') }} < 300
+            and min(extract(month from period_start)) over (partition by series_key)
+                <> max(extract(month from period_start)) over (partition by series_key)
+            then true else false end as is_sub_annual,
         cast(extract(year from period_start) as integer) as calendar_year,
         cast(extract(month from period_start) as integer) as start_month
     from values_all
@@ -27,7 +32,7 @@ sub_annual as (
         max(category_type) as category_type,
         max(category) as category,
         calendar_year,
-        avg(value) as value,
+        {{ ordered_avg('value') }} as value,
         count(distinct start_month) as n_sub_periods,
         max(case when is_derived then 1 else 0 end) as derived_flag,
         max(unit) as unit,

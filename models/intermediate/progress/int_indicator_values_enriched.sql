@@ -1,7 +1,8 @@
 -- Every indicator value for the warehouse's geography (the areas of int_areas_ranked, as in dim_area: the 33
 -- boroughs, Inner and Outer London, London and England),
 -- plus London region rows derived from the boroughs where the publisher gives none,
--- with Wilson 95% intervals filled in where a count and denominator exist without a published CI.
+-- with Wilson 95% intervals filled in where a count and denominator exist without a published CI, and the
+-- publisher's own judgements (comparison with England and London, recent trend) word for word (null on derived rows).
 -- London derivation (docs/methods.md): proportions with counts for every contributing borough use
 -- sum(count) / sum(denominator); other proportions and means use the population-weighted mean of borough values
 -- (weights: int_areas_ranked.population); rates, counts and indicators listed in var london_not_derivable are not derived.
@@ -43,10 +44,10 @@ borough_aggregates as (
         indicator_id, period_label, period_start, period_end, sex, age, category_type, category,
         count(*) as n_boroughs,
         count(case when count is not null and denominator > 0 then 1 end) as n_with_counts,
-        sum(count) as sum_count,
-        sum(denominator) as sum_denominator,
+        {{ ordered_sum('count') }} as sum_count,
+        {{ ordered_sum('denominator') }} as sum_denominator,
         count(population) as n_with_population,
-        sum(value * population) / nullif(sum(case when population is not null then population end), 0) as population_weighted_mean,
+        {{ ordered_sum('value * population') }} / nullif({{ ordered_sum('case when population is not null then population end') }}, 0) as population_weighted_mean,
         max(source_id) as source_id,
         max(snapshot_sha256) as snapshot_sha256
     from borough_values
@@ -100,6 +101,7 @@ all_values as (
     select
         indicator_id, area_code, area_name, area_type, period_label, period_start, period_end,
         sex, age, category_type, category, value, lower_ci, upper_ci, count, denominator, value_note,
+        publisher_comparison_england, publisher_comparison_london, publisher_trend,
         source_id, snapshot_sha256,
         false as is_derived,
         cast(null as {{ dbt.type_string() }}) as derivation_method,
@@ -109,6 +111,9 @@ all_values as (
     select
         indicator_id, area_code, area_name, area_type, period_label, period_start, period_end,
         sex, age, category_type, category, value, lower_ci, upper_ci, count, denominator, value_note,
+        cast(null as {{ dbt.type_string() }}) as publisher_comparison_england,
+        cast(null as {{ dbt.type_string() }}) as publisher_comparison_london,
+        cast(null as {{ dbt.type_string() }}) as publisher_trend,
         source_id, snapshot_sha256, is_derived, derivation_method, n_boroughs_derived_from
     from derived
 ),
@@ -151,6 +156,9 @@ select
     count,
     denominator,
     value_note,
+    publisher_comparison_england,
+    publisher_comparison_london,
+    publisher_trend,
     source_id,
     snapshot_sha256,
     unit,

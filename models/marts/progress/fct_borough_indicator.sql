@@ -1,6 +1,9 @@
 -- One row per London borough, indicator, period and breakdown: the value with its 95% CI (published, or Wilson
 -- from count/denominator), compared with London and England, ranked among the boroughs, with the borough's
 -- deprivation fifth and IMD rank from the English Indices of Deprivation 2025 (dim_area.imd2025_*).
+-- Comparisons come three ways (docs/methods.md): the publisher's own (word for word, and in our vocabulary), ours
+-- (computed_comparison_with_*: from the CI, or a Wilson CI from count/denominator), and the displayed one
+-- (comparison_with_*: ours where computable, else the publisher's) with comparison_with_*_source saying whose.
 with values_all as (
     select * from {{ ref('int_indicator_values_enriched') }}
 ),
@@ -27,10 +30,23 @@ benchmarks as (
 ),
 
 borough_values as (
-    select v.*, b.imd2025_fifth, b.imd2025_rank_of_average_score, i.polarity
+    select
+        v.*, b.imd2025_fifth, b.imd2025_rank_of_average_score, i.polarity,
+        {{ publisher_comparison_word('v.publisher_comparison_england') }} as publisher_england_word,
+        {{ publisher_comparison_word('v.publisher_comparison_london') }} as publisher_london_word
     from values_all as v
     inner join boroughs as b on v.area_code = b.area_code
     left join indicators as i on v.indicator_id = i.indicator_id
+),
+
+compared as (
+    select
+        bv.*,
+        {{ compare_with_benchmark('bv.value', 'bv.lower_ci', 'bv.upper_ci', 'bm.london_value', 'bv.polarity') }} as computed_london,
+        {{ compare_with_benchmark('bv.value', 'bv.lower_ci', 'bv.upper_ci', 'bm.england_value', 'bv.polarity') }} as computed_england,
+        bm.london_value, bm.london_derived_flag, bm.england_value
+    from borough_values as bv
+    left join benchmarks as bm on bv.comparison_key = bm.comparison_key
 ),
 
 ranked as (
@@ -43,7 +59,7 @@ ranked as (
             )
         end as rank_among_boroughs,
         count(bv.value) over (partition by bv.comparison_key) as n_boroughs_ranked
-    from borough_values as bv
+    from compared as bv
 )
 
 select
@@ -67,13 +83,22 @@ select
     r.value_note,
     r.unit,
     r.polarity,
-    cast(bm.london_value as double) as london_value,
-    case when bm.london_derived_flag = 1 then true when bm.london_derived_flag = 0 then false end as london_is_derived,
-    {{ compare_with_benchmark('r.value', 'r.lower_ci', 'r.upper_ci', 'bm.london_value', 'r.polarity') }} as comparison_with_london,
-    cast(bm.england_value as double) as england_value,
-    {{ compare_with_benchmark('r.value', 'r.lower_ci', 'r.upper_ci', 'bm.england_value', 'r.polarity') }} as comparison_with_england,
+    cast(r.london_value as double) as london_value,
+    case when r.london_derived_flag = 1 then true when r.london_derived_flag = 0 then false end as london_is_derived,
+    r.publisher_comparison_london,
+    r.computed_london as computed_comparison_with_london,
+    {{ displayed_comparison('r.computed_london', 'r.publisher_london_word') }} as comparison_with_london,
+    {{ comparison_source('r.computed_london', 'r.publisher_london_word') }} as comparison_with_london_source,
+    cast(r.england_value as double) as england_value,
+    r.publisher_comparison_england,
+    r.computed_england as computed_comparison_with_england,
+    {{ displayed_comparison('r.computed_england', 'r.publisher_england_word') }} as comparison_with_england,
+    {{ comparison_source('r.computed_england', 'r.publisher_england_word') }} as comparison_with_england_source,
+    r.publisher_trend,
     case
         when r.value is null then 'no value for this borough and period'
+        when (r.lower_ci is null or r.upper_ci is null) and coalesce(r.publisher_england_word, r.publisher_london_word) is not null
+            then 'no confidence interval published and no count/denominator to compute one: the publisher''s own comparison is shown'
         when r.lower_ci is null or r.upper_ci is null then 'no confidence interval published and no count/denominator to compute one'
     end as comparison_note,
     cast(r.rank_among_boroughs as integer) as rank_among_boroughs,
@@ -82,4 +107,3 @@ select
     cast(r.imd2025_rank_of_average_score as integer) as imd2025_rank_of_average_score,
     r.source_id
 from ranked as r
-left join benchmarks as bm on r.comparison_key = bm.comparison_key

@@ -5,6 +5,8 @@
 -- commitment has none, those of its objective. Values are London's (publisher's or derived from boroughs), for
 -- the indicator's headline breakdown (persons, no category, the longest such series), on a yearly footing
 -- (int_indicator_values_annualised). Only curated pairs in target_indicator_measure count as measuring a target.
+-- Baseline and latest are never the same period when the series has more than one; a latest period that ended
+-- before the plan's start (var plan_start_year) makes the row stale (data_state), never judged as current.
 {%- set plan_start = var('plan_start_year', 2021) %}
 
 with targets as (
@@ -51,40 +53,31 @@ london_values as (
     where area_code = {{ london_code() }} and value is not null
 ),
 
-london_series as (
-    select
-        series_key,
-        max(indicator_id) as indicator_id,
-        max(case when coalesce(category_type, '') = '' and coalesce(category, '') = '' then 0 else 1 end) as has_category,
-        max(case when sex is null or lower(sex) in ('persons', 'all', 'total') then 0 else 1 end) as is_split_by_sex,
-        count(*) as n_values
-    from london_values
-    group by series_key
-),
-
 headline as (
-    select series_key, indicator_id, n_values
-    from (
-        select
-            london_series.*,
-            row_number() over (
-                partition by indicator_id order by has_category, is_split_by_sex, n_values desc, series_key
-            ) as pick
-        from london_series
-    ) as ranked
-    where pick = 1
+    select series_key, indicator_id, n_values from {{ ref('int_london_headline_series') }}
 ),
 
-headline_values as (
+headline_values_ranked as (
     select
         v.*,
-        row_number() over (
-            partition by v.series_key
-            order by abs(v.period_mid_year - ({{ plan_start }} + 0.5e0)), v.period_mid_year
-        ) as baseline_pick,
+        h.n_values,
         row_number() over (partition by v.series_key order by v.period_start desc, v.period_end desc) as latest_pick
     from london_values as v
     inner join headline as h on v.series_key = h.series_key
+),
+
+-- Baseline: the period nearest mid plan-start year, but never the latest period itself when the series has more
+-- than one (so a series ending before the plan still has a baseline earlier than its latest value).
+headline_values as (
+    select
+        headline_values_ranked.*,
+        case when latest_pick = 1 and n_values > 1 then null else
+            row_number() over (
+                partition by series_key, case when latest_pick = 1 and n_values > 1 then 1 else 0 end
+                order by abs(period_mid_year - ({{ plan_start }} + 0.5e0)), period_mid_year
+            )
+        end as baseline_pick
+    from headline_values_ranked
 ),
 
 per_indicator as (
@@ -96,8 +89,11 @@ per_indicator as (
         max(case when hv.baseline_pick = 1 then hv.period_mid_year end) as baseline_mid_year,
         max(case when hv.baseline_pick = 1 then hv.value end) as baseline_value,
         max(case when hv.latest_pick = 1 then hv.period_label end) as latest_period,
+        max(case when hv.latest_pick = 1 then hv.period_end end) as latest_period_end,
         max(case when hv.latest_pick = 1 then hv.period_mid_year end) as latest_mid_year,
         max(case when hv.latest_pick = 1 then hv.value end) as latest_value,
+        max(case when hv.latest_pick = 1 then hv.lower_ci end) as latest_lower_ci,
+        max(case when hv.latest_pick = 1 then hv.upper_ci end) as latest_upper_ci,
         max(case when hv.latest_pick = 1 then case when hv.is_derived then 1 else 0 end end) as latest_derived_flag
     from headline as h
     inner join headline_values as hv on h.series_key = hv.series_key
@@ -134,6 +130,11 @@ joined as (
         p.latest_period,
         p.latest_mid_year,
         p.latest_value,
+        p.latest_lower_ci,
+        p.latest_upper_ci,
+        case when p.latest_period_end is null then null
+            when extract(year from p.latest_period_end) < {{ plan_start }} then true else false end as latest_is_stale,
+        cast({{ plan_start }} as integer) as plan_start_year,
         case when p.latest_derived_flag = 1 then true when p.latest_derived_flag = 0 then false end as latest_is_derived,
         tr.n_points as trend_points,
         tr.trend_method,
@@ -203,12 +204,23 @@ select
     latest_period,
     cast(latest_value as double) as latest_value,
     latest_is_derived,
+    cast(latest_lower_ci as double) as latest_lower_ci,
+    cast(latest_upper_ci as double) as latest_upper_ci,
+    case
+        when n_london_values = 0 then 'no_data'
+        when latest_is_stale then 'stale'
+        else 'current'
+    end as data_state,
     cast(case when indicator_measures_target then target_level end as double) as target_level,
+    success_when,
     trajectory_value_at_latest,
     projected_value_at_target_year,
+    cast(trend_points as integer) as trend_points,
     trend_method,
     trend_direction,
+    trend_is_significant,
     slope_per_year,
     {{ progress_status() }} as status,
+    {{ progress_not_enough_data_reason() }} as not_enough_data_reason,
     {{ progress_status_rule() }} as status_rule
 from computed

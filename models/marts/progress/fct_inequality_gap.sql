@@ -41,9 +41,9 @@ fifths as (
         max(category_type) as category_type,
         max(category) as category,
         count(*) as n_boroughs,
-        avg(case when deprivation_fifth = 1 then value end) as most_deprived_fifth_mean,
+        {{ ordered_avg('case when deprivation_fifth = 1 then value end') }} as most_deprived_fifth_mean,
         count(case when deprivation_fifth = 1 then value end) as n_most_deprived,
-        avg(case when deprivation_fifth = 5 then value end) as least_deprived_fifth_mean,
+        {{ ordered_avg('case when deprivation_fifth = 5 then value end') }} as least_deprived_fifth_mean,
         count(case when deprivation_fifth = 5 then value end) as n_least_deprived
     from borough_values
     group by comparison_key

@@ -1,5 +1,6 @@
 -- One row per objective (and 'strategy', the strategy as a whole) and linked indicator breakdown: the latest
--- London value (publisher's or derived from boroughs), its comparison with England, the London trend and the
+-- London value (publisher's or derived from boroughs), its comparison with England (ours where computable, else the
+-- publisher's, saying whose), the London trend and the
 -- latest inequality gap between the most and least deprived fifths of boroughs (fct_inequality_gap: IoD2025
 -- IMD fifths). Objectives with no linked indicator get one row with a null indicator so the scorecard shows the
 -- gap in evidence.
@@ -70,7 +71,12 @@ select
     cast(ll.upper_ci as double) as london_upper_ci,
     ll.is_derived as london_is_derived,
     cast(e.england_value as double) as england_value,
-    {{ compare_with_benchmark('ll.value', 'll.lower_ci', 'll.upper_ci', 'e.england_value', 'i.polarity') }} as comparison_with_england,
+    ll.publisher_comparison_england,
+    {{ compare_with_benchmark('ll.value', 'll.lower_ci', 'll.upper_ci', 'e.england_value', 'i.polarity') }} as computed_comparison_with_england,
+    {{ displayed_comparison(compare_with_benchmark('ll.value', 'll.lower_ci', 'll.upper_ci', 'e.england_value', 'i.polarity'),
+        publisher_comparison_word('ll.publisher_comparison_england')) }} as comparison_with_england,
+    {{ comparison_source(compare_with_benchmark('ll.value', 'll.lower_ci', 'll.upper_ci', 'e.england_value', 'i.polarity'),
+        publisher_comparison_word('ll.publisher_comparison_england')) }} as comparison_with_england_source,
     tr.trend_direction,
     tr.trend_assessment,
     tr.trend_method,

@@ -30,10 +30,15 @@ def test_run_measured_reports_the_childs_peak_memory_and_exit_status(tmp_path: P
 def test_run_measured_counts_a_descendant_that_is_never_waited_for(tmp_path: Path) -> None:
     """Like pyspark's JVM: a grandchild the child starts and never reaps is invisible to wait4; the /proc
     sampler still sees its memory and CPU."""
+    # The grandchild burns 1.5 s of CPU (not of wall time, so a busy machine cannot shorten it); the child
+    # watches /proc until the grandchild has exited (a zombie) without ever reaping it, then exits itself.
     grandchild = ("b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])\n"
-                  "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass")
-    child = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); "
-             "time.sleep(2.5)")
+                  "import time\nwhile time.process_time() < 1.5: pass")
+    child = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', {grandchild!r}])\n"
+             "t = time.time()\n"
+             "while time.time() - t < 60 and open(f'/proc/{p.pid}/stat').read().split(')')[-1].split()[0] != 'Z':\n"
+             "    time.sleep(0.1)\n"
+             "time.sleep(0.3)")
     m = run_measured("tree", [sys.executable, "-c", child])
     print(f"tree: {m.seconds:.2f}s wall, {m.cpu_seconds:.2f}s CPU, peak {m.peak_mib:.0f} MiB")
     assert m.ok

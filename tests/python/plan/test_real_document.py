@@ -66,7 +66,7 @@ def test_headings_at_every_level_and_without_bold_are_objectives(plan):
 def test_key_commitments_of_aims_1_2_3_5_carry_their_numbers_and_years(plan, items):
     kcs = [c.commitment_id for c in plan.commitments if c.kind == "key_commitment"]
     assert kcs == ["KC1.1", "KC2.1", "KC3.1", "KC3.2", "KC4.1", "KC5.1"]
-    assert targets_of(plan, "KC1.1") == [(50, "School Superzones", 2025, "at_most")]
+    assert targets_of(plan, "KC1.1") == [(50, "School Superzones", 2025, "at_least")]
     assert targets_of(plan, "KC2.1") == [(250_000, "wellbeing champions", 2025, "reach")]
     assert (10, "ug/m3", 2030, "at_most") in targets_of(plan, "KC3.1")
     assert targets_of(plan, "KC3.2") == [
@@ -140,7 +140,7 @@ def test_nesting_and_leads(plan, items):
     children = lambda pid: [c.commitment_id for c in plan.commitments if c.parent_id == pid]
     assert children("A1.3.1") == ["A1.3.1.a", "A1.3.1.b", "A1.3.1.c", "A1.3.1.d"]
     assert children("A1.4.1") == ["A1.4.1.a", "A1.4.1.b", "A1.4.1.c", "A1.4.1.d"]
-    assert targets_of(plan, "A1.3.1.a") == [(50, "School Superzones", 2025, "at_most")]
+    assert targets_of(plan, "A1.3.1.a") == [(50, "School Superzones", 2025, "at_least")]
     assert items["A1.1.1"].lead == "joint"  # The Mayor and London partners will work together
     assert items["A2.1.1"].lead == "mayor"  # The Mayor working with Thrive LDN ... will
     ohid = [c for c in plan.commitments if c.objective_id == "2.1" and "OHID" in c.organisations]

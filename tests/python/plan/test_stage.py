@@ -54,7 +54,7 @@ def test_writes_the_four_seeds_and_reports_counts(tmp_path):
     assert sorted(files) == sorted(stage.SEED_FILES)
     assert (
         files["plan_targets.csv"].decode().splitlines()[1]
-        == "KC1.1-T1,KC1.1,School Superzones supported,50,School Superzones,2025,at_most"
+        == "KC1.1-T1,KC1.1,School Superzones supported,50,School Superzones,2025,at_least"
     )
     assert "seeds unchanged" in stage.run(cfg)  # a second run rewrites nothing
 

@@ -22,7 +22,7 @@ def one(text):
     [
         (
             "Initial ambition of up to 50 School Superzones supported by 2025 with potential to go further.",
-            (50, "School Superzones", 2025, "at_most"),
+            (50, "School Superzones", 2025, "at_least"),
         ),
         (
             "By 2025 London will have a quarter of a million wellbeing champions, supporting Londoners.",
@@ -34,6 +34,11 @@ def one(text):
         ),
         (
             "Meeting the WHO's interim target for PM2.5 (10ug/m3) by 2030 (see 3.1).",
+            (10, "ug/m3", 2030, "at_most"),
+        ),
+        (
+            # a concentration "up to" a level is still a ceiling, unlike "up to 50 School Superzones"
+            "Keep PM2.5 up to 10ug/m3 by 2030.",
             (10, "ug/m3", 2030, "at_most"),
         ),
         (
@@ -76,7 +81,7 @@ def one(text):
         ),
         (
             "Invest in business support for up to 2,500 nurseries and childminders through the Hub.",
-            (2500, "nurseries and childminders", None, "at_most"),
+            (2500, "nurseries and childminders", None, "at_least"),
         ),
         ("London will be a net zero carbon city by 2030.", (0, "emissions", 2030, "eliminate")),
         (

@@ -93,6 +93,55 @@ def test_required_mart_missing_fails_gate(gate_env, ncmp_frame):
     assert [(r["dataset"], r["check_name"], r["success"]) for r in rows] == [("dim_area", "mart_exists", False)]
 
 
+def _borough_comparisons(cfg, disagreeing: int) -> None:
+    """A candidate fct_borough_indicator of 20 rows (one borough each) where our comparison with England and the
+    publisher's both judge: the first `disagreeing` rows say 'better' where the publisher said 'Worse'."""
+    cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(cfg.warehouse)).close()
+    rows = []
+    for i in range(20):
+        code = f"E09{i + 1:06d}"
+        published = "Worse" if i < disagreeing else "Similar"
+        computed = "better" if i < disagreeing else "similar"
+        rows.append((f"obesity_reception|{code}|2019/20", code, "obesity_reception", "2019/20", computed, published,
+                     computed, "computed", "not_compared", None, 1, i + 1))
+    con = duckdb.connect(str(candidate_path(cfg)))
+    con.execute("""create table fct_borough_indicator (borough_indicator_key varchar, area_code varchar,
+        indicator_id varchar, period_label varchar, computed_comparison_with_england varchar,
+        publisher_comparison_england varchar, comparison_with_england varchar, comparison_with_england_source varchar,
+        computed_comparison_with_london varchar, publisher_comparison_london varchar, imd2025_fifth integer,
+        rank_among_boroughs integer)""")
+    con.executemany("insert into fct_borough_indicator values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+
+def _agreement_results(cfg) -> dict[str, dict]:
+    assert cli.main(["check", "--gate", "marts", "--dataset", "fct_borough_indicator", "--data-dir",
+                     str(cfg.data_dir), "--warehouse", str(cfg.warehouse)]) == 0  # warnings never stop the build
+    return {r["check_name"]: r for r in results.read_history(cfg)
+            if r["check_name"] in ("comparison_agreement_rate", "comparison_disagreements")}
+
+
+def test_agreement_with_publisher_exactly_95_percent_passes(gate_env):
+    cfg = gate_env
+    _borough_comparisons(cfg, disagreeing=1)  # 19 of 20 agree: 95%, the threshold itself
+    got = _agreement_results(cfg)
+    assert got["comparison_agreement_rate"]["success"] and float(got["comparison_agreement_rate"]["observed_value"]) == 0.95
+    assert got["comparison_disagreements"]["success"]
+
+
+def test_agreement_with_publisher_below_95_percent_warns_with_the_disagreeing_rows(gate_env):
+    cfg = gate_env
+    _borough_comparisons(cfg, disagreeing=2)  # 18 of 20: 90%
+    got = _agreement_results(cfg)
+    rate, rows = got["comparison_agreement_rate"], got["comparison_disagreements"]
+    assert (rate["success"], rate["severity"], float(rate["observed_value"])) == (False, "warn", 0.9)
+    assert (rows["success"], rows["severity"], rows["unexpected_count"]) == (False, "warn", 2)
+    sample = json.loads(rows["failing_rows_sample"])
+    assert sorted((s["area_code"], s["computed"], s["published"]) for s in sample) == [
+        ("E09000001", "better", "Worse"), ("E09000002", "better", "Worse")]
+
+
 def test_cli_help_and_plan_do_not_import_great_expectations():
     code = ("import sys; from pipeline import cli\n"
             "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
