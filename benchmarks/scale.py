@@ -113,6 +113,15 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
     if not res.base_ingest.ok:
         log(f"[scale] base ingest failed: {res.base_ingest.note}")
         return res
+    # `his ingest` stages what it parsed; gate 1 on the real lake accepts it (the transactional lake), so each size
+    # starts from an accepted lake and its measured gate 1 and dbt build see only the synthetic data as new.
+    accepted = run_measured("gate 1 (mirror, once)", his_argv("check", "--gate", "lake"),
+                            env=_env(base, mirror, "duckdb"), cwd=project_root,
+                            log_path=logs / "scale-base-gate.log", echo=echo)
+    if not accepted.ok:
+        log(f"[scale] gate 1 on the base lake failed: {accepted.note}")
+        res.base_ingest = accepted
+        return res
     areas = synthetic.national_areas(mirror)
     for n in sizes:
         rows = synthetic.whole_rows(n, len(areas))
@@ -150,7 +159,10 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
                 sr.baseline_detail = next((ln for ln in reversed(m.log_tail) if ln.startswith("conform_s=")), "")
             if name == "generate" and not m.ok:
                 break
-        # keep the disk tidy: the next size writes its own copy
+        # keep the tools' full output (data/logs/<run>/<stage>.log: dbt's node lines...) beside the harness logs,
+        # then keep the disk tidy: the next size writes its own copy
+        if (data / "logs").is_dir():
+            shutil.copytree(data / "logs", logs / f"scale-{sr.label}-stage-logs", dirs_exist_ok=True)
         shutil.rmtree(data.parent, ignore_errors=True)
     return res
 

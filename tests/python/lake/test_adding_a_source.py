@@ -25,6 +25,7 @@ publisher: OHID Fingertips (Tobacco Control profile; ONS Annual Population Surve
 licence: Open Government Licence v3.0
 homepage: https://fingertips.phe.org.uk/profile/tobacco-control
 required: false
+cadence: annual
 format: fingertips_api_csv
 files:
   - id: api
