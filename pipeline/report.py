@@ -410,7 +410,8 @@ def marts_signature(export: Path) -> dict[str, str]:
     """Per mart of the export: its row count and an order-independent hash of its rows (DuckDB ``hash``).
 
     Each build re-runs the checks and re-reads availability, which stamps new run ids and times on unchanged
-    results; so run ids are left out and timestamps count by their day (the pages show dates, not times):
+    results (and appends them to the history of runs, of which only the latest counts); so run ids are left
+    out and timestamps count by their day (the pages show dates, not times):
     an unchanged build keeps the site, and the next day's first build refreshes its dates."""
     import duckdb
 
@@ -425,8 +426,11 @@ def marts_signature(export: Path) -> dict[str, str]:
                 f"cast({_ident(c)} as date) as {_ident(c)}" if t.startswith("TIMESTAMP") else _ident(c)
                 for c, t, *_ in cols if c not in VOLATILE_COLUMNS
             ) or "1 as empty"
+            # A history mart (the quality results of every run) counts by its latest run, which is what the pages
+            # show: each build appends a run of unchanged results.
+            latest = " where is_latest_run" if any(c == "is_latest_run" for c, *_ in cols) else ""
             n, h = con.execute(
-                f"select count(*), coalesce(sum(hash(t)), 0) from (select {select} from {_ident(name)}) as t"
+                f"select count(*), coalesce(sum(hash(t)), 0) from (select {select} from {_ident(name)}{latest}) as t"
             ).fetchone()
             out[name] = f"{n}:{h}"
         return out

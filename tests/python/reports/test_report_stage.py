@@ -237,7 +237,7 @@ def test_a_new_run_stamp_on_the_same_results_keeps_the_signature(tmp_path):
     path = tmp_path / "marts.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create table fct_quality_check as select 'r1' as run_id, timestamp '2026-11-30 02:07:00' as run_at, "
-                "'row_count' as check_name, true as success")
+                "'row_count' as check_name, true as success, true as is_latest_run")
     con.close()
     first = report.marts_signature(path)
 
@@ -248,5 +248,10 @@ def test_a_new_run_stamp_on_the_same_results_keeps_the_signature(tmp_path):
         return report.marts_signature(path)
 
     assert rewrite("update fct_quality_check set run_id = 'r2', run_at = timestamp '2026-11-30 09:41:00'") == first
+    # the next build appends its run to the history: the previous run is no longer the latest
+    assert rewrite("update fct_quality_check set is_latest_run = false; insert into fct_quality_check "
+                   "select 'r3', timestamp '2026-11-30 10:00:00', 'row_count', true, true") == first
+    assert rewrite("delete from fct_quality_check where run_id = 'r3'; "
+                   "update fct_quality_check set is_latest_run = true") == first
     assert rewrite("update fct_quality_check set run_at = timestamp '2026-12-01 00:01:00'") != first
     assert rewrite("update fct_quality_check set run_at = timestamp '2026-11-30 02:07:00', success = false") != first
