@@ -17,6 +17,9 @@ IGNORED: dict[str, dict[str, str]] = {
         "parsed_at": "wall-clock time this build parsed the file",
         "retrieved_at": "wall-clock time this build first stored the raw bytes",
     },
+    "dim_source": {
+        "last_retrieved_at": "wall-clock time this build last stored the source's raw bytes",
+    },
     "fct_source_status": {
         "checked_at": "wall-clock time of this build's ingest",
         "snapshot_at": "wall-clock time this build first stored the raw bytes",
