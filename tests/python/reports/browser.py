@@ -83,12 +83,15 @@ LAYOUT_JS = """() => {
     const canvas = c.querySelector('canvas, svg');
     return canvas && canvas.getBoundingClientRect().width > 0 && canvas.getBoundingClientRect().height > 0;
   }).length;
+  // Charts drawn as inline SVG by the page itself (the borough page's spine charts), with a size.
+  const svgCharts = [...document.querySelectorAll('svg[role="img"][aria-label^="spine chart for"]')]
+    .filter((s) => s.getBoundingClientRect().width > 0 && s.getBoundingClientRect().height > 0).length;
   const links = [...document.querySelectorAll('a[href^="http"]')].map((a) => a.href)
     .filter((h) => !h.startsWith('http://127.0.0.1') && !h.startsWith('http://localhost'));
   // Tables wider than their box: they scroll inside it (fine on a phone, a layout fault on a desktop).
   const scrolledTables = [...document.querySelectorAll('.scrollbox')]
     .filter((e) => e.offsetParent && e.scrollWidth > e.clientWidth + 1).length;
-  return {overflow, wide, charts: charts.length, drawn, links, scrolledTables};
+  return {overflow, wide, charts: charts.length, drawn, svgCharts, links, scrolledTables};
 }"""
 
 
@@ -100,6 +103,7 @@ class PageLoad:
     problems: list[str] = field(default_factory=list)
     charts: int = 0  # chart containers on the page
     drawn: int = 0  # of them, drawn (a canvas with a size)
+    svg_charts: int = 0  # charts the page draws as inline SVG (spine charts), with a size
     external_links: list[str] = field(default_factory=list)
 
 
@@ -160,7 +164,7 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None, wi
         if width >= DESKTOP_MIN and layout["scrolledTables"]:
             result.problems.append(f"horizontal overflow at {width} px wide: {layout['scrolledTables']} table(s) wider "
                                    "than the page's column (cut at the right edge until scrolled)")
-        result.charts, result.drawn = layout["charts"], layout["drawn"]
+        result.charts, result.drawn, result.svg_charts = layout["charts"], layout["drawn"], layout["svgCharts"]
         result.external_links = layout["links"]
         if screenshot is not None:
             await page.screenshot(path=str(screenshot), full_page=True)

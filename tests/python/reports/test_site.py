@@ -138,7 +138,7 @@ def page_loads(built_site: Settings, marts, chosen_borough: str) -> dict[tuple[s
             load.problems.append("no external source link")
         if load.charts > load.drawn:
             load.problems.append(f"chart container empty: {load.charts - load.drawn} of {load.charts}")
-        if kind in CHART_ROWS and load.drawn == 0:
+        if kind in CHART_ROWS and load.drawn + load.svg_charts == 0:
             key = path.strip("/").split("/")[1]
             if marts.execute(CHART_ROWS[kind], [key]).fetchone()[0] > 0:
                 load.problems.append("chart container empty: no chart drawn though the marts hold rows for it")

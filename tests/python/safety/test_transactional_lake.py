@@ -87,6 +87,9 @@ def test_rejected_data_is_quarantined_never_baseline_never_fallback(mirror_build
     head_lines(mirror_dir / Y6, bad_mirror / Y6, 1652)
     assert main(["build", "--skip", "report", *args]) == 1
     err = capsys.readouterr().err
+    # the console shows the failures; the stage's full output (the baseline line) is in the run's log folder
+    runs = sorted((cfg.data_dir / "logs").iterdir(), key=lambda d: d.stat().st_mtime)
+    err += "\n".join(f.read_text(errors="replace") for f in runs[-1].glob("*.log"))
     assert "previous snapshot had 374 rows" in err  # the accepted one, not the rejected 185
     # case 9 (row-count message): names the dataset, the file checked, what was seen and the expected minimum
     assert f"dataset {DATASET} (file {cfg.lake_dir.resolve() / '.staging'}" in err
