@@ -31,16 +31,39 @@ def tmp_settings(tmp_path: Path, mirror_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def mirror_build(tmp_path_factory, mirror_dir: Path) -> Settings:
+def mirror_build(tmp_path_factory, mirror_dir: Path, worker_id: str) -> Settings:
     """ONE real build of the mirror (plan, ingest, gate 1, dbt build, gate 2, publish; no report) per test
     session, shared READ-ONLY by every test that reads its lake or warehouse. A test that changes the lake or
-    the warehouse takes :func:`mirror_build_copy` instead."""
+    the warehouse takes :func:`mirror_build_copy` instead.
+
+    Under pytest-xdist (``make test`` runs two workers) the workers share one build: the first worker to need
+    it builds it under a file lock in the session's common temporary directory, the other waits and reuses it
+    (the pattern pytest-xdist documents for session fixtures that must run once)."""
+    from filelock import FileLock
+
     from pipeline.cli import main
 
-    data = tmp_path_factory.mktemp("mirror_build") / "data"
-    assert main(["build", "--skip", "report", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0, \
-        "the shared mirror build failed (see the output above)"
-    return settings(data_dir=data, mirror=mirror_dir)
+    def build(data: Path) -> Settings:
+        assert main(["build", "--skip", "report", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0, \
+            "the shared mirror build failed (see the output above)"
+        return settings(data_dir=data, mirror=mirror_dir)
+
+    if worker_id == "master":  # not under xdist
+        return build(tmp_path_factory.mktemp("mirror_build") / "data")
+    shared = tmp_path_factory.getbasetemp().parent / "mirror_build"  # common to this session's workers
+    with FileLock(str(shared) + ".lock"):
+        done, failed = shared / "built", shared / "failed"
+        if failed.exists():
+            pytest.fail("the shared mirror build failed in another worker (see its output)")
+        if not done.exists():
+            shared.mkdir(parents=True, exist_ok=True)
+            try:
+                build(shared / "data")
+            except BaseException:
+                failed.touch()
+                raise
+            done.touch()
+    return settings(data_dir=shared / "data", mirror=mirror_dir)
 
 
 @pytest.fixture()
@@ -51,3 +74,21 @@ def mirror_build_copy(tmp_path: Path, mirror_build: Settings) -> Settings:
     data = tmp_path / "data"
     shutil.copytree(mirror_build.data_dir, data, ignore=shutil.ignore_patterns("*.candidate", "screenshots"))
     return settings(data_dir=data, mirror=mirror_build.mirror)
+
+
+# Test files that take longest (the whole Evidence site build and its browser walk, the Spark warehouse): started
+# first so that, under pytest-xdist, the other worker works through everything else meanwhile.
+LONGEST_FIRST = ("tests/python/reports/test_site.py", "tests/python/spark/")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Order: the longest files, then the other slow end-to-end tests, then the quick ones (stable otherwise).
+    ``make test`` runs two xdist workers with ``--dist loadfile --no-loadscope-reorder``, which hand out whole
+    files in this order as workers free up."""
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        if any(path.startswith(p) or ("tests/python/" + path).startswith(p) for p in LONGEST_FIRST):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)

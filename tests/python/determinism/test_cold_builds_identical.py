@@ -1,4 +1,5 @@
-"""Slow: two cold builds from the same inputs (the mirror) give identical marts. Each build gets its own data
+"""Slow: two cold builds from the same inputs (the mirror) give identical marts: the session's shared build and
+one more, each in its own data
 directory; every mart of the two published warehouses is compared with EXCEPT ALL both ways (so duplicates
 count), leaving out only the columns that record *when* or *which run*, listed in :data:`IGNORED` with the
 reason. Floating-point sums are ordered (macros/portability/ordered_sum.sql), so no value may move even in its
@@ -92,12 +93,13 @@ def differences(a, b, tmp_path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_two_cold_builds_give_identical_marts(tmp_path, mirror_dir):
-    warehouses = []
-    for run in ("first", "second"):
-        data = tmp_path / run / "data"
-        assert main(["build", "--skip", "report", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0
-        warehouses.append(data / "warehouse.duckdb")
+def test_two_cold_builds_give_identical_marts(tmp_path, mirror_dir, mirror_build):
+    """The session's shared build (``mirror_build``, itself a cold build of the mirror) and a second cold build
+    into a fresh data directory give the same marts."""
+    data = tmp_path / "second" / "data"
+    assert main(["build", "--skip", "report", "--data-dir", str(data), "--mirror", str(mirror_dir)]) == 0
+    warehouses = [mirror_build.warehouse, data / "warehouse.duckdb"]
+    assert warehouses[0] != warehouses[1] and warehouses[0].exists()
     tables = marts(warehouses[0])
     assert len(tables) >= 15 and "fct_inequality_gap" in tables
     assert all(c in tables[t] for t, cols in IGNORED.items() for c in cols)  # the list names real columns
