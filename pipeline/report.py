@@ -393,7 +393,7 @@ def _npm(cfg: Settings, script: str) -> None:
 # The site is a function of the marts' rows, the Evidence project's own files and this module. When none of
 # them changed since the site in reports/build/ was built, Evidence would rebuild the same pages (minutes on
 # 2 cores), so the stage keeps the site (docs/reports.md).
-REPORT_INPUTS = ("pages", "partials", "sources", "package.json", "package-lock.json", "evidence.config.yaml",
+REPORT_INPUTS = ("pages", "partials", "components", "sources", "package.json", "package-lock.json", "evidence.config.yaml",
                  "evidence.plugins.yaml", "evidence.settings.json")
 
 

@@ -91,7 +91,15 @@ LAYOUT_JS = """() => {
   // Tables wider than their box: they scroll inside it (fine on a phone, a layout fault on a desktop).
   const scrolledTables = [...document.querySelectorAll('.scrollbox')]
     .filter((e) => e.offsetParent && e.scrollWidth > e.clientWidth + 1).length;
-  return {overflow, wide, charts: charts.length, drawn, svgCharts, links, scrolledTables};
+  // "Download CSV" links a reader cannot see (hidden on phones, or only on hover).
+  const downloads = [...document.querySelectorAll('a.csv-download')];
+  const hiddenDownloads = downloads.filter((a) => {
+    const r = a.getBoundingClientRect();
+    const st = getComputedStyle(a);
+    return !(r.width > 0 && r.height > 0) || st.visibility === 'hidden' || Number(st.opacity) === 0;
+  }).length;
+  return {overflow, wide, charts: charts.length, drawn, svgCharts, links, scrolledTables,
+          downloads: downloads.length, hiddenDownloads};
 }"""
 
 
@@ -104,6 +112,7 @@ class PageLoad:
     charts: int = 0  # chart containers on the page
     drawn: int = 0  # of them, drawn (a canvas with a size)
     svg_charts: int = 0  # charts the page draws as inline SVG (spine charts), with a size
+    downloads: int = 0  # "Download CSV" links on the page
     external_links: list[str] = field(default_factory=list)
 
 
@@ -164,6 +173,10 @@ async def _load_async(context, base: str, path: str, screenshot: Path | None, wi
         if width >= DESKTOP_MIN and layout["scrolledTables"]:
             result.problems.append(f"horizontal overflow at {width} px wide: {layout['scrolledTables']} table(s) wider "
                                    "than the page's column (cut at the right edge until scrolled)")
+        if layout["hiddenDownloads"]:
+            result.problems.append(f"download hidden: {layout['hiddenDownloads']} of {layout['downloads']} "
+                                   f"Download CSV links not visible at {width} px wide")
+        result.downloads = layout["downloads"]
         result.charts, result.drawn, result.svg_charts = layout["charts"], layout["drawn"], layout["svgCharts"]
         result.external_links = layout["links"]
         if screenshot is not None:

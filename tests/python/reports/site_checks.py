@@ -1,5 +1,7 @@
-"""Static checks over every built page's HTML (no browser): visible text that leaks internal identifiers, and
-the external source links indicator and commitment pages must carry.
+"""Static checks over every built page's HTML (no browser): visible text that leaks internal identifiers, the
+external source links indicator and commitment pages must carry, the CSV each "Download CSV" link carries (source,
+licence and retrieval date present, no ``null``), and charts whose rows have confidence intervals but no whiskers.
+A check of the page sources (:func:`tables_without_download`) finds tables and charts with no visible download.
 
 Evidence prerenders each page with its query results, so the text a reader sees is in ``index.html``; reading
 the ~300 files takes a second or two, where loading them all in Chromium took 10-16 minutes. The browser test
@@ -9,6 +11,8 @@ charts drawn).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -120,6 +124,9 @@ def check_page(path: str, html: str) -> PageFindings:
     result.external_links = [h for h in links if urlparse(h).scheme in {"http", "https"}
                              and urlparse(h).hostname not in {"127.0.0.1", "localhost"}]
     result.problems.extend(leaks(text))
+    for rows in csv_downloads(html):
+        result.problems.extend(csv_problems(rows))
+    result.problems.extend(whisker_problems(html))
     if kind in NEEDS_EXTERNAL_LINK and not result.external_links:
         result.problems.append("no external source link")
     return result
@@ -148,3 +155,70 @@ def format_counts(counts: dict[str, Counter[str]], failure_kinds: list[str]) -> 
     for kind in sorted(counts):
         lines.append(f"{kind:<{width}}  " + "  ".join(f"{counts[kind].get(c, 0):>{len(c)}}" for c in cols))
     return "\n".join(lines)
+
+
+# --- downloads and whiskers -----------------------------------------------------------------------------------
+CSV_LINK = re.compile(r'<a class="csv-download[^"]*"[^>]*?href="data:text/csv;charset=utf-8,([^"]*)"', re.S)
+FIGURE = re.compile(r'<figure[^>]*\bdata-chart="([^"]+)"[^>]*>', re.S)
+#: Cells a reader should never find in a downloaded CSV, and a float printed unrounded.
+BAD_CELLS = {"null", "NaN", "undefined", "None", "nan"}
+UNROUNDED = re.compile(r"^-?\d+\.\d{7,}$")
+
+
+def csv_downloads(html: str) -> list[list[list[str]]]:
+    """Every CSV a page's Download CSV links carry, parsed into rows (header first)."""
+    from html import unescape
+    from urllib.parse import unquote
+
+    out = []
+    for m in CSV_LINK.finditer(html):
+        text = unquote(unescape(m.group(1))).lstrip("\ufeff")
+        out.append(list(csv.reader(io.StringIO(text))))
+    return out
+
+
+def csv_problems(rows: list[list[str]]) -> list[str]:
+    """What is wrong with one downloaded CSV: no source, licence or retrieval date; a null-like or unrounded cell."""
+    if not rows:
+        return ["download: empty CSV (no header)"]
+    header, body = rows[0], rows[1:]
+    problems = [f"download: CSV without a {c!r} column (header {header[:6]}...)"
+                for c in ("source", "licence", "retrieved") if c not in header]
+    for r in body:
+        for name, cell in zip(header, r):
+            if cell.strip() in BAD_CELLS:
+                problems.append(f"download: {name} = {cell!r}")
+            elif UNROUNDED.match(cell.strip()):
+                problems.append(f"download: {name} = {cell} (not rounded)")
+        if problems:
+            break
+    return problems
+
+
+def whisker_problems(html: str) -> list[str]:
+    """Charts drawn from rows with a 95% confidence interval but with no whisker series."""
+    problems = []
+    for m in FIGURE.finditer(html):
+        tag = m.group(0)
+        ci = re.search(r'data-ci-points="(\d+)"', tag)
+        whiskers = re.search(r'data-whisker-series="(\d+)"', tag)
+        if ci and int(ci.group(1)) > 0 and not (whiskers and int(whiskers.group(1)) > 0):
+            problems.append(f"whiskers: {m.group(1)} chart has {ci.group(1)} rows with a CI but no whisker series")
+    return problems
+
+
+#: Evidence components that show a query's rows (tables, charts, maps); each needs a visible CSV download.
+DATA_COMPONENTS = re.compile(
+    r"<(DataTable|BarChart|LineChart|AreaChart|ScatterPlot|BubbleChart|Histogram|Heatmap|AreaMap|PointMap|BubbleMap)"
+    r"\b[^>]*?\bdata=\{([^}]+)\}", re.S)
+DOWNLOAD_OF = re.compile(r"<CsvDownload\b[^>]*?\bdata=\{([^}]+)\}", re.S)
+
+
+def tables_without_download(page_source: str) -> list[str]:
+    """Tables and charts on an Evidence page (its markdown) with no ``<CsvDownload>`` of the same query.
+
+    ``TrendChart`` and ``BoroughBars`` carry their own download, so they are not listed; a download of ``<q>_csv``
+    (the query's rows shaped for the CSV) counts as the download of ``<q>``."""
+    downloads = {d.strip().removesuffix("_csv") for d in DOWNLOAD_OF.findall(page_source)}
+    return [f"{kind} of {query.strip()}" for kind, query in DATA_COMPONENTS.findall(page_source)
+            if query.strip() not in downloads]

@@ -32,7 +32,7 @@ from ingest.config import Settings, settings
 from pipeline import cli, report
 
 from .browser import PageLoad, load_all
-from .site_checks import PageFindings, check_site, counts_by_kind, format_counts, leaks, page_kind
+from .site_checks import PageFindings, check_site, counts_by_kind, csv_downloads, format_counts, leaks, page_kind
 
 pytestmark = pytest.mark.slow
 
@@ -297,3 +297,56 @@ def test_borough_page_shows_deprivation_fifth_and_values(marts, page_loads, chos
         [chosen_borough],
     ).fetchone()
     assert f"{period}\t{round(value, 1)}" in text
+
+
+def _html(built_site: Settings, path: str) -> str:
+    return (report.site_dir(built_site) / path.strip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def test_charts_with_confidence_intervals_draw_whiskers(built_site, marts):
+    """An indicator whose London/England rows, and one whose borough rows, have a 95% CI: the page's chart over
+    those rows draws a whisker series (the wrapper's counts, rendered from the same rows)."""
+    trend = marts.execute(
+        "select indicator_id, count(*) from fct_indicator_value where area_code in ('E12000007', 'E92000001') "
+        "and lower_ci is not null and upper_ci is not null and value is not null and coalesce(category, '') = '' "
+        "group by 1 order by 2 desc, 1 limit 1").fetchone()
+    assert trend, "no London/England value with a CI in the marts"
+    html = _html(built_site, f"/indicators/{trend[0]}/")
+    m = re.search(r'data-chart="trend" data-ci-points="(\d+)" data-whisker-series="(\d+)"', html)
+    assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, (trend, m and m.group(0))
+    bars = marts.execute(
+        "with latest as (select indicator_id, max(period_end) as p from fct_borough_indicator where value is not null "
+        "group by 1) select b.indicator_id, count(*) from fct_borough_indicator b join latest l on "
+        "b.indicator_id = l.indicator_id and b.period_end = l.p where b.lower_ci is not null and b.value is not null "
+        "and coalesce(b.category, '') = '' group by 1 order by 2 desc, 1 limit 1").fetchone()
+    assert bars, "no borough value with a CI in the latest period"
+    html = _html(built_site, f"/indicators/{bars[0]}/")
+    m = re.search(r'data-chart="borough-bars" data-ci-points="(\d+)" data-whisker-series="(\d+)"', html)
+    assert m and int(m.group(1)) > 0 and m.group(2) == "1", (bars, m and m.group(0))
+
+
+def test_monthly_series_are_charted_as_yearly_means(built_site, marts):
+    """A monthly indicator's chart draws the mart's calendar-year means (one point per full year), not the months."""
+    row = marts.execute(
+        "select indicator_id, count(*) from fct_indicator_annual_mean where area_code = 'E12000007' "
+        "and coalesce(category, '') = '' group by 1 order by 1 limit 1").fetchone()
+    assert row, "no monthly series with a full year in the marts"
+    indicator, years = row
+    months = marts.execute("select count(*) from fct_indicator_value where indicator_id = ? and area_code = 'E12000007' "
+                           "and value is not null", [indicator]).fetchone()[0]
+    html = _html(built_site, f"/indicators/{indicator}/")
+    figure = html[html.index('data-chart="trend"'):]
+    chart_csv = csv_downloads(figure)[0]
+    london = [r for r in chart_csv[1:] if r[0].startswith("London")]
+    assert len(london) == years < months, (indicator, len(london), years, months)
+    assert all(r[0].endswith("calendar-year mean") for r in london)
+    mean = marts.execute("select round(value, 2) from fct_indicator_annual_mean where indicator_id = ? "
+                         "and area_code = 'E12000007' order by period_end desc limit 1", [indicator]).fetchone()[0]
+    assert float(london[-1][2]) == mean
+
+
+def test_every_download_carries_its_source(static_findings, built_site):
+    """Every page offers its CSVs as visible links; the static pass has checked each CSV (source, licence,
+    retrieval date, no null); here: the key pages have them at all."""
+    for path in ("/", "/indicators/obesity_year6/", "/data-quality/", "/inequalities/"):
+        assert csv_downloads(_html(built_site, path)), f"{path} has no Download CSV link"
