@@ -330,8 +330,22 @@ def _count_pages(cfg: Settings, stop: threading.Event) -> None:
             progress("pages rendered", sum(1 for _ in folder.rglob("index.html")))
 
 
-def _npm(cfg: Settings, script: str) -> None:
-    """Run ``npm run <script>`` in reports/, streaming its output to stderr; HisError on failure."""
+BUILT_IN = re.compile(r"built in (?:(\d+)m\s*)?([\d.]+)(ms|s)\b")
+
+
+def _vite_seconds(line: str) -> float | None:
+    """Seconds of a vite "✓ built in 1m 28s" / "built in 30.15s" / "built in 45ms" line, else None."""
+    m = BUILT_IN.search(line)
+    if not m:
+        return None
+    minutes, amount, unit = m.groups()
+    return int(minutes or 0) * 60 + float(amount) / (1000 if unit == "ms" else 1)
+
+
+def _npm(cfg: Settings, script: str) -> list[float]:
+    """Run ``npm run <script>`` in reports/, streaming its output to the stage log; HisError on failure. Returns
+    the durations vite reports ("built in ..."), in order: for a build, the client bundle, then the server
+    bundle whose time includes SvelteKit's prerendering of every page."""
     npm = shutil.which("npm")
     if npm is None:
         raise HisError("npm is not on PATH: install Node 20 and npm, then run scripts/setup.sh")
@@ -350,6 +364,7 @@ def _npm(cfg: Settings, script: str) -> None:
     )
     tail: list[str] = []
     errors: list[str] = []
+    built: list[float] = []
     keep = 0  # lines still to keep after an error line (the message usually follows it)
     stop = threading.Event()
     counter = threading.Thread(target=_count_pages, args=(cfg, stop), daemon=True)
@@ -365,6 +380,9 @@ def _npm(cfg: Settings, script: str) -> None:
             # of theirs is not a failure of ours unless the command fails, so it is written quietly.
             _quiet_log(f"  | {line}")
             tail = (tail + [line])[-8:]
+            seconds = _vite_seconds(line)
+            if seconds is not None:
+                built.append(seconds)
             if line.lstrip().startswith("at "):
                 continue
             if "error" in line.lower():
@@ -387,6 +405,7 @@ def _npm(cfg: Settings, script: str) -> None:
             f"Evidence `npm run {script}` failed in {cfg.reports_dir}: {headline}\n"
             "Error lines:\n" + "\n".join(errors[:15]) + "\nLast output:\n" + "\n".join(tail)
         )
+    return built
 
 
 # --- "nothing changed": what the built site was made from --------------------------------------------------
@@ -486,8 +505,15 @@ def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
     link_export(cfg, export)
     geo = write_geo_assets(cfg, export)
     log(f"  wrote {geo} ({geo.stat().st_size / 1e6:.1f} MB) for the borough maps")
+    phases = {"export": time.perf_counter() - t0}
+    t1 = time.perf_counter()
     _npm(cfg, "sources")
-    _npm(cfg, "build:strict")
+    phases["sources"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    built = _npm(cfg, "build:strict")
+    phases["build"] = time.perf_counter() - t1
+    if built:  # vite: client bundle first, the server bundle (with the prerendering) last
+        phases["client bundle"], phases["server bundle + prerender"] = built[0], built[-1]
     if not (site / "index.html").exists():
         raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
     _write_atomic(state_path, json.dumps({"fingerprint": fingerprint}).encode())
@@ -500,6 +526,7 @@ def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
         "marts": len(counts),
         "seconds": time.perf_counter() - t0,
         "unchanged": False,
+        "phases": phases,
     }
 
 
@@ -624,6 +651,14 @@ def run(ctx: BuildContext) -> str:
     )
     if figures["unchanged"]:
         summary = f"marts, pages and report inputs unchanged since the site was built: kept {summary}"
+    else:
+        # where the time went (docs/reports.md, "Build time")
+        phases = figures["phases"]
+        parts = [f"{name} {phases[name]:.0f}s" for name in ("export", "sources", "client bundle",
+                                                             "server bundle + prerender") if name in phases]
+        if "server bundle + prerender" in phases and figures["pages"]:
+            parts.append(f"{phases['server bundle + prerender'] / figures['pages']:.2f}s per page")
+        summary += ": " + ", ".join(parts)
     if want_serve:
         log(summary)
         serve(cfg, port)
