@@ -326,8 +326,12 @@ def _count_pages(cfg: Settings, stop: threading.Event) -> None:
     """While Evidence builds, show how many pages it has prerendered so far (a counter on a terminal)."""
     while not stop.wait(2.0):
         folder = _prerendered(cfg)
-        if folder.exists():
-            progress("pages rendered", sum(1 for _ in folder.rglob("index.html")))
+        try:
+            count = sum(1 for _ in folder.rglob("index.html")) if folder.exists() else None
+        except OSError:  # Evidence removed or moved a folder while it was being counted: count again next time
+            continue
+        if count is not None:
+            progress("pages rendered", count)
 
 
 BUILT_IN = re.compile(r"built in (?:(\d+)m\s*)?([\d.]+)(ms|s)\b")
