@@ -95,18 +95,19 @@ def _memory_mib() -> float | None:
     return None
 
 
-def _baseline_fits(res: ScaleResult, rows: int) -> tuple[bool, str]:
-    """Whether the pandas baseline can run at ``rows`` without exhausting memory: its peak grows linearly with
-    the rows (1.7 GB at 1M, 14.4 GB at 10M), so extrapolate from the largest size measured so far."""
+def _baseline_fits(res: ScaleResult, rows: int, name: str = "pandas baseline") -> tuple[bool, str]:
+    """Whether a baseline can run at ``rows`` without exhausting memory: its peak grows about linearly with the
+    rows (pandas 1.7 GB at 1M, 14.7 GB at 10M; polars 3.4 GB at 10M, 8.1 GB at 30M), so extrapolate from the
+    largest size measured so far."""
     total = _memory_mib()
-    done = [sr for sr in res.sizes if "pandas baseline" in sr.steps and sr.steps["pandas baseline"].ok]
+    done = [sr for sr in res.sizes if name in sr.steps and sr.steps[name].ok]
     if total is None or not done:
         return True, ""
     last = max(done, key=lambda sr: sr.rows)
-    need = last.steps["pandas baseline"].peak_mib * rows / last.rows
+    need = last.steps[name].peak_mib * rows / last.rows
     if need < 0.9 * total:
         return True, ""
-    return False, (f"not run: pandas peaked at {fmt_mib(last.steps['pandas baseline'].peak_mib)} MiB at {last.label}, "
+    return False, (f"not run: {name.split()[0]} peaked at {fmt_mib(last.steps[name].peak_mib)} MiB at {last.label}, "
                    f"so ~{fmt_mib(need)} MiB here, more than this machine's {fmt_mib(total)} MiB")
 
 
@@ -159,7 +160,11 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
         if baseline and fits:
             steps.append(("pandas baseline", [sys.executable, "-m", "benchmarks.baseline",
                                               "--lake-dir", str(data / "lake")]))
-        if baseline:
+        polars_fits, polars_why = _baseline_fits(res, rows, "polars baseline") if baseline else (False, "")
+        if baseline and not polars_fits:
+            log(f"[scale {sr.label}] polars baseline {polars_why}")
+            sr.polars_detail = f"polars baseline {polars_why}"
+        if baseline and polars_fits:
             steps.append(("polars baseline", [sys.executable, "-m", "benchmarks.baseline_polars",
                                               "--lake-dir", str(data / "lake"), "--out-dir", str(data / "polars")]))
         for name, argv in steps:
@@ -217,7 +222,8 @@ def report(res: ScaleResult) -> str:
             out.append(f"   {'' if sr.baseline_detail.startswith('pandas baseline') else 'pandas steps: '}"
                        f"{sr.baseline_detail}")
         if sr.polars_detail:
-            out.append(f"   polars steps: {sr.polars_detail}")
+            out.append(f"   {'' if sr.polars_detail.startswith('polars baseline') else 'polars steps: '}"
+                       f"{sr.polars_detail}")
         for name in BASELINES:
             b_m = sr.steps.get(name)
             if b_m and b_m.ok and ps:
