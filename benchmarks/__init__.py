@@ -2,7 +2,8 @@
 
 - :mod:`benchmarks.mirror`: each build stage, a cold build and an unchanged rebuild on the real mirror;
 - :mod:`benchmarks.scale`: SYNTHETIC national data (:mod:`benchmarks.synthetic`) at growing sizes through
-  lake -> gate -> dbt, against the pandas baseline (:mod:`benchmarks.baseline`);
+  lake -> gate -> dbt, against the pandas and polars baselines (:mod:`benchmarks.baseline`,
+  :mod:`benchmarks.baseline_polars`);
 - :mod:`benchmarks.harness`: wall time and peak memory of one step run in a child process;
 - :mod:`benchmarks.stagerun`: the real CLI in a child process, with the synthetic source wired in on demand.
 

@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Wall time and peak memory of the build stages on the mirror, and of lake -> gate -> dbt on "
-                    "SYNTHETIC national data at growing sizes against a pandas baseline.")
+                    "SYNTHETIC national data at growing sizes against pandas and polars baselines.")
     ap.add_argument("what", nargs="?", choices=["all", "mirror", "scale"], default="all",
                     help="which benchmark (default: all)")
     ap.add_argument("--mirror", help="mirror of published files (env HIS_MIRROR, default ../shared/data)")
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--sizes", default="1M,10M,30M", help="synthetic sizes (default 1M,10M,30M; e.g. 10k,100k)")
     ap.add_argument("--target", choices=["duckdb", "spark", "both"], default="duckdb",
                     help="dbt target for the scale run; both: DuckDB then Spark on the same sizes, and a comparison")
-    ap.add_argument("--no-baseline", action="store_true", help="scale benchmark without the pandas baseline")
+    ap.add_argument("--no-baseline", action="store_true", help="scale benchmark without the pandas and polars baselines")
     ap.add_argument("--echo", action="store_true", help="copy every step's output to stderr")
     return ap
 

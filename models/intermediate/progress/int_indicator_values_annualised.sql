@@ -7,18 +7,29 @@ with values_all as (
     where value is not null
 ),
 
+-- each series' first and last start month: a grouped aggregate joined back, rather than a window over every
+-- column of every row (which at 100M national rows held the whole input in memory)
+series_months as (
+    select
+        series_key,
+        min(extract(month from period_start)) as min_start_month,
+        max(extract(month from period_start)) as max_start_month
+    from values_all
+    group by series_key
+),
+
 flagged as (
     select
         values_all.*,
         -- Sub-annual: a period shorter than a year in a series with more than one start month (monthly, quarterly).
         -- A series with one short reference period a year (ASHE's April survey month) is a yearly series already.
-        case when {{ dbt.datediff('period_start', 'period_end', 'day') }} < 300
-            and min(extract(month from period_start)) over (partition by series_key)
-                <> max(extract(month from period_start)) over (partition by series_key)
+        case when {{ dbt.datediff('values_all.period_start', 'values_all.period_end', 'day') }} < 300
+            and sm.min_start_month <> sm.max_start_month
             then true else false end as is_sub_annual,
-        cast(extract(year from period_start) as integer) as calendar_year,
-        cast(extract(month from period_start) as integer) as start_month
+        cast(extract(year from values_all.period_start) as integer) as calendar_year,
+        cast(extract(month from values_all.period_start) as integer) as start_month
     from values_all
+    inner join series_months as sm on values_all.series_key is not distinct from sm.series_key
 ),
 
 sub_annual as (

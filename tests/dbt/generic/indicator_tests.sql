@@ -34,9 +34,35 @@ where value is not null
 {% endtest %}
 
 {% test unique_combination(model, combination) %}
-{#- No two rows share the same values of these columns (nulls compared as equal). -#}
+{#- No two rows share the same values of these columns (nulls compared as equal). Two stages, so a 100M-row
+    fact is not grouped by seven strings: first the groups of one 64-bit hash of the key columns that occur
+    more than once (a small hash table of integers), then the exact key columns of only those rows, so a hash
+    collision never reports a false duplicate. Returns each duplicated key once, with its number of rows. -#}
+with suspects as (
+    select {{ combination_hash(combination) }} as key_hash
+    from {{ model }}
+    group by {{ combination_hash(combination) }}
+    having count(*) > 1
+)
 select {{ combination | join(', ') }}, count(*) as n_rows
 from {{ model }}
+where {{ combination_hash(combination) }} in (select key_hash from suspects)
 group by {{ combination | join(', ') }}
 having count(*) > 1
+{% endtest %}
+
+{% test not_null_columns(model, columns) %}
+{#- None of these columns is null: one scan of the model for all of them (instead of one not_null test, and one
+    scan, per column). Each failing row says which of the columns are null (null_columns), so the failure is as
+    specific as the per-column tests'. -#}
+select *
+from (
+    select
+        {%- for c in columns %}
+        case when {{ c }} is null then '{{ c }} ' else '' end{{ ' ||' if not loop.last }}
+        {%- endfor %} as null_columns
+        {%- for c in columns %}, {{ c }}{% endfor %}
+    from {{ model }}
+    where {% for c in columns %}{{ c }} is null{{ ' or ' if not loop.last }}{% endfor %}
+) as failing
 {% endtest %}

@@ -99,10 +99,11 @@ def test_scale_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path, mirror_d
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200, check=False)
     print(proc.stdout)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
-    for step in ("generate", "gate 1", "dbt build", "gate 2", "pandas baseline", "lake -> gate -> dbt"):
+    for step in ("generate", "gate 1", "dbt build", "gate 2", "pandas baseline", "polars baseline",
+                 "lake -> marts (path)"):
         line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(step))
         assert " ok" in line, line
-    assert "pandas / dbt build" in proc.stdout
+    assert "pandas / path" in proc.stdout and "polars / path" in proc.stdout
     # the synthetic rows reached the marts, and only the benchmark's own warehouse
     # (the stage prints one line; dbt's node lines are in the run's log folder, kept by the harness)
     stage_logs = sorted((tmp_path / "w" / "scale" / "logs" / "scale-10k-stage-logs").rglob("*.log"))

@@ -1,5 +1,6 @@
 """The generic indicator tests (tests/dbt/generic/) fail on a broken lake file, each on its own defect; the
-key of every source together is tested once, on fct_indicator_value."""
+key of every source together is tested once, on fct_indicator_value; a null key column fails the staging
+model's one not_null_columns test (naming the column) and the fact's not-null contract."""
 
 from __future__ import annotations
 
@@ -42,3 +43,29 @@ def test_generic_tests_catch_area_range_ci_and_duplicate_defects(mirror_build_co
         f"unique_combination_{fact}_indicator_id__area_code__period_label__sex__age__category_type__category": 1,
         f"relationships_{fact}_area_code__area_code__ref_dim_area_": 1,
     }
+
+    # a null key column: the staging model's single not-null test fails on that row and names the column, and
+    # the fact refuses the row (its not-null contract constraint), so the build stops there
+    df = pl.read_parquet(path).with_row_index("i")
+    df.with_columns(pl.when(pl.col("i") == 3).then(None).otherwise(pl.col("period_end")).alias("period_end")) \
+        .drop("i").write_parquet(path)
+    nn = f"not_null_columns_{model}_indicator_id__area_code__period_label__period_start__period_end__source_id"
+    assert dbt_runner.invoke(cfg, ["run", "--select", model], warehouse=cfg.warehouse).success
+    bad = dbt_runner.invoke(cfg, ["test", "--select", model, "--store-failures"], warehouse=cfg.warehouse)
+    assert _failed_tests(bad).get(nn) == 1, _failed_tests(bad)
+    import duckdb
+
+    from pipeline.warehouse import _close_duckdb
+    _close_duckdb()
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("select table_schema || '.' || table_name from information_schema.tables "
+                                            "where table_name like 'not_null_columns%'").fetchall()]
+        assert tables, "no stored failures"
+        (cols,) = con.execute(f"select null_columns from {tables[0]}").fetchone()
+    finally:
+        con.close()
+    assert cols.strip() == "period_end"
+    fact_run = dbt_runner.invoke(cfg, ["run", "--full-refresh", "--select", fact], warehouse=cfg.warehouse)
+    assert not fact_run.success
+    assert any("period_end" in str(r.message) for r in fact_run.result or [] if str(r.status) == "error")
