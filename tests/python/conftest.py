@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
+import __main__
 from ingest.config import PROJECT_ROOT, Settings, settings
+
+# pytest-xdist workers run under execnet, whose __main__ module has neither __spec__ nor __file__. pyspark (which
+# Great Expectations imports when it is installed, as the spark extra is) then believes it is running doctests and
+# calls sys.exit(0) on import (pyspark/sql/connect/utils.py, check_dependencies). Name the worker's __main__.
+if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file__"):
+    __main__.__file__ = "<pytest-xdist worker>"
 
 
 @pytest.fixture(scope="session")
