@@ -158,8 +158,8 @@ def format_counts(counts: dict[str, Counter[str]], failure_kinds: list[str]) -> 
 
 
 # --- downloads and whiskers -----------------------------------------------------------------------------------
-CSV_LINK = re.compile(r'<a class="csv-download[^"]*"[^>]*?href="data:text/csv;charset=utf-8,([^"]*)"', re.S)
-FIGURE = re.compile(r'<figure[^>]*\bdata-chart="([^"]+)"[^>]*>', re.S)
+CSV_LINK = re.compile(r'<a class="csv-download[^"]*"[^>]*?href="data:text/csv;charset=utf-8,([^"]*)"', re.DOTALL)
+FIGURE = re.compile(r'<figure[^>]*\bdata-chart="([^"]+)"[^>]*>', re.DOTALL)
 #: Cells a reader should never find in a downloaded CSV, and a float printed unrounded.
 BAD_CELLS = {"null", "NaN", "undefined", "None", "nan"}
 UNROUNDED = re.compile(r"^-?\d+\.\d{7,}$")
@@ -210,8 +210,8 @@ def whisker_problems(html: str) -> list[str]:
 #: Evidence components that show a query's rows (tables, charts, maps); each needs a visible CSV download.
 DATA_COMPONENTS = re.compile(
     r"<(DataTable|BarChart|LineChart|AreaChart|ScatterPlot|BubbleChart|Histogram|Heatmap|AreaMap|PointMap|BubbleMap)"
-    r"\b[^>]*?\bdata=\{([^}]+)\}", re.S)
-DOWNLOAD_OF = re.compile(r"<CsvDownload\b[^>]*?\bdata=\{([^}]+)\}", re.S)
+    r"\b[^>]*?\bdata=\{([^}]+)\}", re.DOTALL)
+DOWNLOAD_OF = re.compile(r"<CsvDownload\b[^>]*?\bdata=\{([^}]+)\}", re.DOTALL)
 
 
 def tables_without_download(page_source: str) -> list[str]:

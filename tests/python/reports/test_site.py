@@ -32,7 +32,15 @@ from ingest.config import Settings, settings
 from pipeline import cli, report
 
 from .browser import PageLoad, load_all
-from .site_checks import PageFindings, check_site, counts_by_kind, csv_downloads, format_counts, leaks, page_kind
+from .site_checks import (
+    PageFindings,
+    check_site,
+    counts_by_kind,
+    csv_downloads,
+    format_counts,
+    leaks,
+    page_kind,
+)
 
 pytestmark = pytest.mark.slow
 
