@@ -28,6 +28,9 @@ IGNORED: dict[str, dict[str, str]] = {
         "edition_age_days": "checked_at - edition_at: checked_at is wall-clock",
         "is_overdue": "from edition_age_days (a build a day later may cross the threshold)",
     },
+    "fct_report_vintage": {
+        "last_check_at": "wall-clock time of the latest gate run",
+    },
     "fct_quality_check": {
         "run_id": "random id of each gate run",
         "run_at": "wall-clock time of each gate run",
