@@ -1,21 +1,17 @@
 {{ config(materialized='view') }}
 -- One row for the footer of every report page: the latest indicator period in the warehouse and the outcome of
--- the latest run of each quality gate. A view (like fct_quality_check, which it reads), so it includes gate 2,
+-- the latest quality-gate run of each dataset. A view (like fct_quality_check, which it reads), so it includes gate 2,
 -- which runs after `dbt build`; the report stage snapshots it once, and each of the ~300 pages reads one row.
-with latest_run as (
-    select gate, max(run_at) as run_at
-    from {{ ref('fct_quality_check') }}
-    group by gate
-),
-
-checks as (
+with checks as (
+    -- the latest run of each gate and dataset (fct_quality_check.is_latest_run): an unchanged dataset keeps the
+    -- run that last checked it, so a rebuild with nothing changed gives the same counts
     select
         count(*) as n_checks,
-        sum(case when not q.success and q.severity = 'error' then 1 else 0 end) as n_errors,
-        sum(case when not q.success and q.severity = 'warn' then 1 else 0 end) as n_warnings,
-        max(q.run_at) as last_check_at
-    from {{ ref('fct_quality_check') }} as q
-    inner join latest_run as l on q.gate = l.gate and q.run_at = l.run_at
+        sum(case when not success and severity = 'error' then 1 else 0 end) as n_errors,
+        sum(case when not success and severity = 'warn' then 1 else 0 end) as n_warnings,
+        max(run_at) as last_check_at
+    from {{ ref('fct_quality_check') }}
+    where is_latest_run
 ),
 
 periods as (
