@@ -7,7 +7,7 @@
 with annual as (
     select indicator_id, period_label, period_start, period_end, value
     from {{ ref('fct_indicator_annual_mean') }}
-    where area_code = 'E12000007'
+    where area_code = {{ london_code() }}
       and coalesce(category_type, '') = '' and coalesce(category, '') = ''
       and (sex is null or lower(sex) in ('persons', 'all', 'total'))
 ),
@@ -19,7 +19,7 @@ annualised_indicators as (
 published as (
     select v.indicator_id, v.period_label, v.period_start, v.period_end, v.value
     from {{ ref('fct_indicator_value') }} as v
-    where v.area_code = 'E12000007' and v.value is not null
+    where v.area_code = {{ london_code() }} and v.value is not null
       and v.indicator_id not in (select indicator_id from annualised_indicators)
       and coalesce(v.category_type, '') = '' and coalesce(v.category, '') = ''
       and (v.sex is null or lower(v.sex) in ('persons', 'all', 'total'))
