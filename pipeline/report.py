@@ -21,6 +21,7 @@ there is none) until interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import http.server
@@ -34,6 +35,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -480,6 +482,26 @@ def site_fingerprint(cfg: Settings, export: Path) -> str:
     return h.hexdigest()
 
 
+@contextlib.contextmanager
+def fresh_site(site: Path) -> Iterator[None]:
+    """Build the site into an empty folder. Evidence copies its output over ``reports/build`` without emptying
+    it, so files of earlier builds (old query results, old bundles) would stay in the published site. The last
+    good site is kept aside as ``build.previous`` meanwhile: removed when the build succeeds, put back when it
+    fails (nothing lost; half a site is never left to serve)."""
+    previous = site.with_name(site.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if site.exists():
+        site.rename(previous)
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(site, ignore_errors=True)  # half a site is never served
+        if previous.exists():
+            previous.rename(site)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
 def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
     """Export, link, run Evidence's sources and strict build; skip Evidence when the site already built
     matches the inputs (:func:`site_fingerprint`) unless ``force``. Returns figures for the summary."""
@@ -514,12 +536,13 @@ def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
     _npm(cfg, "sources")
     phases["sources"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    built = _npm(cfg, "build:strict")
+    with fresh_site(site):
+        built = _npm(cfg, "build:strict")
+        if not (site / "index.html").exists():
+            raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
     phases["build"] = time.perf_counter() - t1
     if built:  # vite: client bundle first, the server bundle (with the prerendering) last
         phases["client bundle"], phases["server bundle + prerender"] = built[0], built[-1]
-    if not (site / "index.html").exists():
-        raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
     _write_atomic(state_path, json.dumps({"fingerprint": fingerprint}).encode())
     pages = sum(1 for _ in site.rglob("index.html"))
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
