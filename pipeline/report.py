@@ -418,8 +418,8 @@ def _npm(cfg: Settings, script: str) -> list[float]:
 # The site is a function of the marts' rows, the Evidence project's own files and this module. When none of
 # them changed since the site in reports/build/ was built, Evidence would rebuild the same pages (minutes on
 # 2 cores), so the stage keeps the site (docs/reports.md).
-REPORT_INPUTS = ("pages", "partials", "components", "sources", "package.json", "package-lock.json", "evidence.config.yaml",
-                 "evidence.plugins.yaml", "evidence.settings.json")
+REPORT_INPUTS = ("pages", "partials", "components", "sources", "patches", "package.json", "package-lock.json",
+                 "evidence.config.yaml", "evidence.plugins.yaml", "evidence.settings.json")
 
 
 def site_state_path(cfg: Settings) -> Path:
@@ -465,7 +465,7 @@ def marts_signature(export: Path) -> dict[str, str]:
 
 def site_fingerprint(cfg: Settings, export: Path) -> str:
     """sha256 over the marts' rows (:func:`marts_signature`), the Evidence project's files (pages, partials,
-    source queries, config, pinned packages), the installed Evidence version and this module's code."""
+    source queries, config, pinned packages and our patches to them), the installed Evidence version and this module's code."""
     h = hashlib.sha256(json.dumps(marts_signature(export), sort_keys=True).encode())
     for rel in REPORT_INPUTS:
         root = cfg.reports_dir / rel

@@ -48,6 +48,9 @@ if [ -f reports/package.json ]; then
   if [ ! -d reports/node_modules ] || [ reports/package-lock.json -nt reports/node_modules/.package-lock.json ]; then
     (cd reports && npm install --no-save --no-audit --no-fund --loglevel=error)
   fi
+  # Our patches to npm packages (reports/patches/, see docs/reports.md): npm install applies them (postinstall);
+  # this applies a patch added or changed since node_modules was installed (already applied: no change).
+  (cd reports && npx --no-install patch-package --error-on-fail >/dev/null)
 fi
 
 apt_install java openjdk-17-jre-headless

@@ -3,6 +3,7 @@ the site checks that read downloads and whiskers from built HTML find what they 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,3 +45,27 @@ def test_whisker_check_flags_a_chart_with_ci_rows_and_no_whiskers():
     assert whisker_problems('<figure data-chart="trend" data-ci-points="0" data-whisker-series="0">') == []
     assert whisker_problems('<figure data-chart="borough-bars" data-ci-points="32" data-whisker-series="0">') == [
         "whiskers: borough-bars chart has 32 rows with a CI but no whisker series"]
+
+
+#: Evidence's Input components and the `inputs` they set: Evidence discovers their defaults by rendering each page
+#: an extra time while building, which reports/patches/ turns off (it doubled every query of the prerendering).
+INPUT_USE = re.compile(
+    r"<(Dropdown|DropdownOption|ButtonGroup|ButtonGroupItem|TextInput|Slider|DateRange|DateInput|Checkbox|"
+    r"MultiSelect)\b|\$\{\s*inputs\s*\.|\binputs\.[A-Za-z_]"
+)
+PARTIALS = PAGES.parent / "partials"
+
+
+@pytest.mark.parametrize("page", sorted([*PAGES.rglob("*.md"), *PARTIALS.rglob("*.md")]), ids=lambda p: p.name)
+def test_no_page_uses_an_evidence_input(page: Path):
+    found = sorted({m.group(0) for m in INPUT_USE.finditer(page.read_text(encoding="utf-8"))})
+    assert not found, (
+        f"{page.name} uses {found}: Evidence only sets an Input's default when it renders the page twice while "
+        "building, which reports/patches/@evidence-dev+evidence+*.patch turns off; build with "
+        "VITE_EVIDENCE_INPUT_DISCOVERY=true (or drop the patch) and see docs/reports.md")
+
+
+def test_input_check_finds_an_input():
+    assert INPUT_USE.search('<Dropdown name=borough data={b} value=area_code/>')
+    assert INPUT_USE.search("where area_code = '${inputs.borough.value}'")
+    assert not INPUT_USE.search("<DataTable data={inputs_list}/>")
