@@ -489,6 +489,10 @@ def fresh_site(site: Path) -> Iterator[None]:
     good site is kept aside as ``build.previous`` meanwhile: removed when the build succeeds, put back when it
     fails (nothing lost; half a site is never left to serve)."""
     previous = site.with_name(site.name + ".previous")
+    if previous.exists() and not (site / "index.html").exists():
+        # A build killed before it could clean up: the site kept aside is the last good one.
+        shutil.rmtree(site, ignore_errors=True)
+        previous.rename(site)
     shutil.rmtree(previous, ignore_errors=True)
     if site.exists():
         site.rename(previous)

@@ -45,3 +45,18 @@ def test_a_failed_first_build_leaves_no_half_site(tmp_path: Path) -> None:
         _site(tmp_path, {"half.html": "half-written"})
         raise RuntimeError("prerender failed")
     assert not site.exists()  # half a site is never left to serve
+
+
+def test_a_build_killed_midway_loses_no_good_site(tmp_path: Path) -> None:
+    """A build killed (no exception, no clean-up) left the good site aside and half a new one: the next build
+    starts from the good site, and puts it back when it fails too."""
+    _site(tmp_path, {"half.html": "half-written"})
+    aside = tmp_path / "build.previous"
+    (aside / "api").mkdir(parents=True)
+    (aside / "index.html").write_text("good")
+    (aside / "api" / "good.arrow").write_text("good result")
+    site = tmp_path / "build"
+    with pytest.raises(RuntimeError), fresh_site(site):
+        raise RuntimeError("prerender failed again")
+    assert _files(site) == {"index.html": "good", "api/good.arrow": "good result"}
+    assert not aside.exists()
