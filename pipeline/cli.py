@@ -47,6 +47,8 @@ STAGE_BY_NAME = {s.name: s for s in STAGES}
 
 ACCEPT_HELP = ("build the warehouse although the lake's last gate-1 run failed or has not run (from the last "
                "accepted datasets only; staged and quarantined data are never read)")
+EXCLUDE_HELP = ("dbt nodes to leave out (dbt's --exclude syntax, passed through); a build that leaves nodes out is "
+                "never recorded as the published warehouse's complete build")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip", action="append", default=[], choices=BUILD_ORDER, help="skip a stage (repeatable)")
     p.add_argument("--dataset", action="append", default=[], help="limit the quality gates to these datasets")
     p.add_argument("--accept-unchecked-lake", action="store_true", help=ACCEPT_HELP)
+    p.add_argument("--exclude", help=EXCLUDE_HELP)
     sub.add_parser("plan", parents=[common], help=STAGE_BY_NAME["plan"].help)
     p = sub.add_parser("ingest", parents=[common], help=STAGE_BY_NAME["ingest"].help)
     p.add_argument("--source", action="append", default=[], help="only these source ids (repeatable)")
@@ -74,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", action="append", default=[], help="only these datasets (repeatable)")
     p = sub.add_parser("dbt", parents=[common], help=STAGE_BY_NAME["dbt"].help)
     p.add_argument("--select", help="dbt selection, passed through")
+    p.add_argument("--exclude", help=EXCLUDE_HELP)
     p.add_argument("--accept-unchecked-lake", action="store_true", help=ACCEPT_HELP)
     sub.add_parser("collect", parents=[common], help=STAGE_BY_NAME["collect"].help)
     p = sub.add_parser("generate", parents=[common],
@@ -93,6 +97,7 @@ def options_from(args: argparse.Namespace) -> Options:
         offline=bool(getattr(args, "offline", False)),
         datasets=tuple(getattr(args, "dataset", None) or ()),
         select=getattr(args, "select", None),
+        exclude=getattr(args, "exclude", None),
         accept_unchecked_lake=bool(getattr(args, "accept_unchecked_lake", False)),
         skip=tuple(getattr(args, "skip", None) or ()),
         serve=bool(getattr(args, "serve", False)),

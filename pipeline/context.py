@@ -29,6 +29,7 @@ class Options:
     registry: Path | None = None  # ingest: another registry folder or file (tests)
     datasets: tuple[str, ...] = ()  # quality gates: only these lake datasets or marts (--dataset)
     select: str | None = None  # dbt: a selection passed through (--select)
+    exclude: str | None = None  # dbt: nodes left out, passed through (--exclude)
     accept_unchecked_lake: bool = False  # dbt: build although the lake's last gate-1 run failed or never ran
     skip: tuple[str, ...] = ()  # build: stages skipped (--skip)
     serve: bool = False  # report: serve the built site (--serve)

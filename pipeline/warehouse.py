@@ -260,13 +260,15 @@ def run(ctx: BuildContext) -> str:
     args = ["build"]
     if options.select:
         args += ["--select", options.select]
+    if options.exclude:
+        args += ["--exclude", options.exclude]
     fingerprint = project = None
     full_refresh = False
     changed: list[str] = []
     lake_sources = lake_sources_signature(cfg)
     if cfg.target == "duckdb":
         project = project_fingerprint(cfg, args)
-    if project is not None and not options.select:
+    if project is not None and not (options.select or options.exclude):  # a partial build is never recorded
         fingerprint = inputs_fingerprint(cfg, args, project, lake_sources)
         # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
         if (options.command == "build" and cfg.warehouse.exists()

@@ -84,18 +84,42 @@ def mirror_build_copy(tmp_path: Path, mirror_build: Settings) -> Settings:
 
 
 # Test files that take longest (the whole Evidence site build and its browser walk, the Spark warehouse): started
-# first so that, under pytest-xdist, the other worker works through everything else meanwhile.
+# first so that, under pytest-xdist, the other workers work through everything else meanwhile.
 LONGEST_FIRST = ("tests/python/reports/test_site.py", "tests/python/spark/")
+#: The suite's critical path: the mirror build, then the site build, then the browser pass, one after the other in
+#: one worker. Every other worker lowers its own CPU priority (see pytest_runtest_setup) so that this chain runs at
+#: nearly the speed it has alone, and the others fill the cores whenever it waits or uses only one of them.
+CRITICAL_PATH = ("tests/python/reports/test_site.py",)
+#: niceness a worker takes once it runs a test off the critical path (children, e.g. Spark's JVM, inherit it)
+OFF_CRITICAL_PATH_NICENESS = 10
+
+
+def _in(item, prefixes: tuple[str, ...]) -> bool:
+    path = item.nodeid.split("::")[0]
+    return any(path.startswith(p) or ("tests/python/" + path).startswith(p) for p in prefixes)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Order: the longest files, then the other slow end-to-end tests, then the quick ones (stable otherwise).
-    ``make test`` runs two xdist workers with ``--dist loadfile --no-loadscope-reorder``, which hand out whole
-    files in this order as workers free up."""
+    ``make test`` runs one xdist worker per core plus one with ``--dist loadfile --no-loadscope-reorder``, which
+    hand out whole files in this order as workers free up."""
     def rank(item) -> int:
-        path = item.nodeid.split("::")[0]
-        if any(path.startswith(p) or ("tests/python/" + path).startswith(p) for p in LONGEST_FIRST):
+        if _in(item, LONGEST_FIRST):
             return 0
         return 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=rank)
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker per core plus one. The critical-path worker often waits (on the bundler's single
+    thread, on Chromium, on the shared mirror build); the extra, lower-priority worker keeps the cores busy then."""
+    return (os.cpu_count() or 1) + 1
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Under xdist, a worker about to run a test off the critical path lowers its priority once and for good
+    (raising niceness needs no privilege; lowering it again would)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not _in(item, CRITICAL_PATH) and os.nice(0) < OFF_CRITICAL_PATH_NICENESS:
+        os.nice(OFF_CRITICAL_PATH_NICENESS - os.nice(0))
