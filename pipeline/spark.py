@@ -53,6 +53,12 @@ def profile_output(cfg: Settings, name: str = "spark") -> dict[str, Any]:
     return outputs[name]
 
 
+def spark_conf_dir() -> str:
+    """Spark's configuration folder for the JVM this process starts: the user's ``SPARK_CONF_DIR`` if set, else
+    ``pipeline/spark_conf`` (its ``log4j2.properties`` keeps Spark's console log to errors)."""
+    return os.environ.get("SPARK_CONF_DIR") or str(Path(__file__).with_name("spark_conf"))
+
+
 def session(cfg: Settings) -> Any:
     """The Spark session of the profile's ``spark`` output (``method: session`` only).
 
@@ -68,6 +74,7 @@ def session(cfg: Settings) -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise HisError("pyspark is not installed: uv sync --extra spark") from exc
+    os.environ["SPARK_CONF_DIR"] = spark_conf_dir()  # read when the JVM starts (if dbt has not started it)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in (out.get("server_side_parameters") or {}).items():
         builder = builder.config(key, str(value))

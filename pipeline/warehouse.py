@@ -31,7 +31,7 @@ def dbt_env(cfg: Settings, warehouse: Path | None = None, changed_sources: list[
     ``HIS_CHANGED_SOURCES``: the sources whose lake files changed since the published warehouse was built
     (comma separated); ``fct_indicator_value``'s incremental update rewrites their rows whatever their
     snapshot ids say (a lake file edited in place keeps its snapshot sha256)."""
-    return {
+    env = {
         "HIS_WAREHOUSE": str(warehouse or cfg.warehouse),
         "HIS_DATA_DIR": str(cfg.data_dir),
         "HIS_TARGET": cfg.target,
@@ -39,6 +39,11 @@ def dbt_env(cfg: Settings, warehouse: Path | None = None, changed_sources: list[
         "DBT_PROFILES_DIR": str(cfg.project_root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    if cfg.target == "spark":
+        from pipeline.spark import spark_conf_dir
+
+        env["SPARK_CONF_DIR"] = spark_conf_dir()
+    return env
 
 
 def invoke(cfg: Settings, args: list[str], warehouse: Path | None = None,
