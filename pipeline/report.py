@@ -356,7 +356,9 @@ def _npm(cfg: Settings, script: str) -> list[float]:
     if npm is None:
         raise HisError("npm is not on PATH: install Node 20 and npm, then run scripts/setup.sh")
     env = dict(os.environ)
-    env.setdefault("NODE_OPTIONS", "--max-old-space-size=4096")
+    # A larger young generation: the bundler allocates many short-lived objects, and with node's default
+    # semi-space it spends seconds in scavenges (client bundle 34 s -> 29 s on 2 cores, 2026-11-30).
+    env.setdefault("NODE_OPTIONS", "--max-old-space-size=4096 --max-semi-space-size=64")
     env["EVIDENCE_DISABLE_TELEMETRY"] = "1"
     log(f"  $ npm run {script}   (in {cfg.reports_dir})")
     proc = subprocess.Popen(
