@@ -82,7 +82,7 @@ def export(path, folder) -> dict[str, list[str]]:
     return tables
 
 
-def differences(a: Path, b: Path, tmp_path: Path) -> dict[str, str]:
+def differences(a: Path, b: Path) -> dict[str, str]:
     """mart -> what differs (rows only in a / only in b, and the columns that differ), for every mart that is
     not identical outside :data:`IGNORED`; ``a`` and ``b`` are folders written by :func:`export`."""
     tables = {p.stem for p in a.glob("*.parquet")}
@@ -147,7 +147,7 @@ def test_two_cold_builds_give_identical_marts(tmp_path, second_build, mirror_bui
     assert marts(mirror_build.warehouse) == tables
     first = tmp_path / "first"
     export(mirror_build.warehouse, first)
-    assert differences(first, second_build.marts, tmp_path) == {}
+    assert differences(first, second_build.marts) == {}
 
 
 @pytest.mark.slow

@@ -93,14 +93,14 @@ def both(tmp_path_factory, mirror_build):
             return code
 
         # The DuckDB side is the shared mirror build (same lake, same gate results).
+        duck = settings(data_dir=data, mirror=mirror_dir, target="duckdb")
+        spark = settings(data_dir=data, mirror=mirror_dir, target="spark")
         start = time.perf_counter()
-        repeats = repeated_generic_tests(settings(data_dir=data, mirror=mirror_dir, target="duckdb"))
+        repeats = repeated_generic_tests(duck)
         timings["dbt ls (tests)"] = time.perf_counter() - start
         step("his build --target spark (dbt, collect, publish)",
              ["build", "--target", "spark", "--skip", "plan", "--skip", "ingest", "--skip", "check-lake",
               "--skip", "check-marts", "--skip", "report", "--exclude", " ".join(repeats)])
-        duck = settings(data_dir=data, mirror=mirror_dir, target="duckdb")
-        spark = settings(data_dir=data, mirror=mirror_dir, target="spark")
         yield duck, spark, timings, step
     print("\nparity test timings (s): " + ", ".join(f"{k}: {v:.1f}" for k, v in timings.items()), file=sys.stderr)
 
