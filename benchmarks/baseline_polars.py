@@ -41,10 +41,14 @@ STREAMING = "streaming"
 
 
 def conform(lake_dir: Path) -> pl.LazyFrame:
-    """Every indicator dataset of the lake, canonical columns and types, one lazy long table."""
+    """Every indicator dataset of the lake, canonical columns and types, one lazy long table of the warehouse's
+    areas (``fct_indicator_value``'s rule; polars pushes the filter into the Parquet scan)."""
+    from ingest.sources.areas import WAREHOUSE_AREAS
+
     casts = ([pl.col(c).cast(pl.String) for c in STRINGS] + [pl.col(c).cast(pl.Float64) for c in NUMBERS]
              + [pl.col(c).cast(pl.Date) for c in ("period_start", "period_end")])
-    frames = [pl.scan_parquet(p).select(CANONICAL).with_columns(casts) for p in indicator_files(lake_dir)]
+    frames = [pl.scan_parquet(p).select(CANONICAL).filter(pl.col("area_code").is_in(list(WAREHOUSE_AREAS)))
+              .with_columns(casts) for p in indicator_files(lake_dir)]
     return pl.concat(frames, how="vertical")
 
 

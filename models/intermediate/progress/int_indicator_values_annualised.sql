@@ -7,29 +7,35 @@ with values_all as (
     where value is not null
 ),
 
--- each series' first and last start month: a grouped aggregate joined back, rather than a window over every
--- column of every row (which at 100M national rows held the whole input in memory)
+-- Periods shorter than a year (a small share of the rows: the monthly and quarterly series). Only these can be
+-- sub-annual, so only these are joined to their series' months; yearly and longer rows pass straight through
+-- (at national scale a join or window over every row was most of this model's time).
+short_periods as (
+    select
+        values_all.*,
+        cast(extract(year from values_all.period_start) as integer) as calendar_year,
+        cast(extract(month from values_all.period_start) as integer) as start_month
+    from values_all
+    where {{ dbt.datediff('values_all.period_start', 'values_all.period_end', 'day') }} < 300
+),
+
+-- each series' first and last start month among its short periods: more than one start month means monthly or
+-- quarterly; one short reference period a year (ASHE's April survey month) is a yearly series already
 series_months as (
     select
         series_key,
-        min(extract(month from period_start)) as min_start_month,
-        max(extract(month from period_start)) as max_start_month
-    from values_all
+        min(start_month) as min_start_month,
+        max(start_month) as max_start_month
+    from short_periods
     group by series_key
 ),
 
 flagged as (
     select
-        values_all.*,
-        -- Sub-annual: a period shorter than a year in a series with more than one start month (monthly, quarterly).
-        -- A series with one short reference period a year (ASHE's April survey month) is a yearly series already.
-        case when {{ dbt.datediff('values_all.period_start', 'values_all.period_end', 'day') }} < 300
-            and sm.min_start_month <> sm.max_start_month
-            then true else false end as is_sub_annual,
-        cast(extract(year from values_all.period_start) as integer) as calendar_year,
-        cast(extract(month from values_all.period_start) as integer) as start_month
-    from values_all
-    inner join series_months as sm on values_all.series_key is not distinct from sm.series_key
+        short_periods.*,
+        case when sm.min_start_month <> sm.max_start_month then true else false end as is_sub_annual
+    from short_periods
+    inner join series_months as sm on short_periods.series_key is not distinct from sm.series_key
 ),
 
 sub_annual as (
@@ -52,6 +58,17 @@ sub_annual as (
     where is_sub_annual
     group by series_key, calendar_year
 )
+
+select
+    series_key, indicator_id, area_code, sex, age, category_type, category,
+    period_label, period_start, period_end, period_mid_year,
+    value, lower_ci, upper_ci, count, denominator, unit, value_type, is_derived,
+    cast(1 as integer) as n_sub_periods,
+    false as is_annualised
+from values_all
+where not coalesce({{ dbt.datediff('period_start', 'period_end', 'day') }} < 300, false)
+
+union all
 
 select
     series_key, indicator_id, area_code, sex, age, category_type, category,

@@ -7,9 +7,9 @@
 -- sum(count) / sum(denominator); other proportions and means use the population-weighted mean of borough values
 -- (weights: int_areas_ranked.population); rates, counts and indicators listed in var london_not_derivable are not derived.
 -- A derived row needs at least var london_derivation_min_boroughs boroughs with a value.
--- Rows for other areas (a national source's other local authorities and regions) stay in fct_indicator_value for
--- analysts; no progress mart reads them, so they are not carried through the progress layer (at national scale
--- they are ~90% of the rows; docs/performance.md).
+-- Rows for other areas (a national source's other local authorities and regions) stay in the lake and in the view
+-- int_indicator_values_unioned for analysts; like fct_indicator_value, this model keeps the warehouse's areas only
+-- (at national scale the others are ~90% of the rows; reading the lake with this filter is cheap, writing them was not).
 {%- set min_boroughs = var('london_derivation_min_boroughs', 30) %}
 {%- set not_derivable = var('london_not_derivable', ['sii_life_expectancy']) %}
 

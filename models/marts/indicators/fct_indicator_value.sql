@@ -19,16 +19,19 @@
             (select distinct source_id from {{ ref('int_indicator_values_unioned') }}){% endif %}"
     ]
 ) }}
--- Every indicator value in the warehouse, canonical shape, keyed to dim_indicator and dim_area. The grain is the
+-- Every indicator value for the warehouse's areas, canonical shape, keyed to dim_indicator and dim_area. The grain is the
 -- natural key (indicator, area, period, sex, age, category type, category), tested as one unique combination;
 -- there is no hashed surrogate key (an md5 per row was a quarter of this model's cost at 10M rows).
 with unioned as (
     select * from {{ ref('int_indicator_values_unioned') }}
+    -- the warehouse's geography only (int_areas_ranked, as dim_area): a national source's other areas stay in the
+    -- lake and in the view int_indicator_values_unioned (at national scale ~90% of the rows; docs/performance.md)
+    where area_code in (select area_code from {{ ref('int_areas_ranked') }})
     {%- if is_incremental() %}
     -- only the sources whose set of (source, snapshot) pairs differs from what the table holds, and those whose
     -- lake files changed (HIS_CHANGED_SOURCES, set by `his dbt`: a file rewritten under the same snapshot)
     {%- set changed = env_var('HIS_CHANGED_SOURCES', '') | trim %}
-    where {% if changed %}source_id in (
+    and ({% if changed %}source_id in (
         {%- for s in changed.split(',') %}'{{ s | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
     ) or {% endif %}source_id in (
         select source_id from (
@@ -42,7 +45,7 @@ with unioned as (
             except
             select source_id, snapshot_sha256 from {{ ref('int_indicator_values_unioned') }}
         ) as removed
-    )
+    ))
     {%- endif %}
 )
 
