@@ -1,8 +1,12 @@
+{#- A view: yearly and longer rows (nearly all of them) pass straight through from int_indicator_values_enriched,
+    so a table here was a second full copy of the progress rows (at national scale the largest write of the build);
+    its readers either filter to London (pushed down into the enriched table) or read each series once. -#}
+{{ config(materialized='view') }}
 -- Series on a yearly (or longer) footing for trends and commitment progress. Values whose period is shorter than
 -- a year (e.g. the monthly London air quality means) are averaged into calendar years, keeping only years with a
 -- value for every month (n_sub_periods = 12) so a partial year never stands in for a year; yearly and multi-year
 -- periods pass through unchanged, and so do series with one short reference period a year (ASHE's April month). Targets such as "10 ug/m3 by 2030" are annual means, hence this step.
-with values_all as (
+with values_all as {{ not_materialized() }} (
     select * from {{ ref('int_indicator_values_enriched') }}
     where value is not null
 ),

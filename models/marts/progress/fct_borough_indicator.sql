@@ -4,7 +4,7 @@
 -- Comparisons come three ways (docs/methods.md): the publisher's own (word for word, and in our vocabulary), ours
 -- (computed_comparison_with_*: from the CI, or a Wilson CI from count/denominator), and the displayed one
 -- (comparison_with_*: ours where computable, else the publisher's) with comparison_with_*_source saying whose.
-with values_all as (
+with values_all as {{ not_materialized() }} (
     select * from {{ ref('int_indicator_values_enriched') }}
 ),
 
@@ -29,7 +29,7 @@ benchmarks as (
     group by comparison_key
 ),
 
-borough_values as (
+borough_values as {{ not_materialized() }} (
     select
         v.*, b.imd2025_fifth, b.imd2025_rank_of_average_score, i.polarity,
         {{ publisher_comparison_word('v.publisher_comparison_england') }} as publisher_england_word,
@@ -49,17 +49,36 @@ compared as (
     left join benchmarks as bm on bv.comparison_key = bm.comparison_key
 ),
 
-ranked as (
+-- Ranks on a narrow projection (comparison, borough, the value in "better first" order), joined back: a window
+-- over the wide rows held every column of every borough row in memory at once (out of memory at national scale).
+-- Both windows share one partition and order (missing values sort last, so they never push a value's rank down),
+-- so the engine sorts once.
+rank_input as (
     select
-        bv.*,
-        case when bv.value is not null then
-            rank() over (
-                partition by bv.comparison_key, case when bv.value is null then 1 else 0 end
-                order by case when bv.polarity = 'lower_is_better' then bv.value else -bv.value end
-            )
+        comparison_key,
+        area_code,
+        case when polarity = 'lower_is_better' then value else -value end as better_first
+    from borough_values
+),
+
+ranks as (
+    select
+        comparison_key,
+        area_code,
+        case when better_first is not null then
+            rank() over (partition by comparison_key order by better_first nulls last)
         end as rank_among_boroughs,
-        count(bv.value) over (partition by bv.comparison_key) as n_boroughs_ranked
-    from compared as bv
+        count(better_first) over (
+            partition by comparison_key order by better_first nulls last
+            rows between unbounded preceding and unbounded following
+        ) as n_boroughs_ranked
+    from rank_input
+),
+
+ranked as (
+    select c.*, rk.rank_among_boroughs, rk.n_boroughs_ranked
+    from compared as c
+    inner join ranks as rk on c.comparison_key = rk.comparison_key and c.area_code = rk.area_code
 )
 
 select
