@@ -28,6 +28,7 @@ from typing import Any
 
 from benchmarks import synthetic
 
+
 def _staging_models() -> list[str]:
     """The registry's indicator staging models (what macros/generated/registry_staging_models.sql lists)."""
     from ingest.sources.registry import load_registry
