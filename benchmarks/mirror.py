@@ -8,6 +8,7 @@ after, with nothing changed.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,9 @@ def _env(data_dir: Path, mirror: Path, target: str) -> dict[str, str]:
 
 def clear_dbt_cache(project_root: Path) -> None:
     """Forget dbt's partial-parse cache so the next dbt run parses the whole project (a cold start)."""
-    (project_root / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+    target = Path(os.environ.get("DBT_TARGET_PATH") or "target")  # as pipeline.warehouse.target_dir reads it
+    (target if target.is_absolute() else project_root / target).joinpath("partial_parse.msgpack").unlink(
+        missing_ok=True)
 
 
 def _stage_table(lines: list[str]) -> str:

@@ -87,10 +87,10 @@ def schema(cfg: Settings) -> str:
 
 def mart_names(cfg: Settings) -> list[str]:
     """Every enabled model under ``models/marts`` (from dbt's manifest; ``dbt parse`` runs if it is missing)."""
-    manifest = cfg.project_root / "target" / "manifest.json"
-    if not manifest.exists():
-        from pipeline.warehouse import invoke
+    from pipeline.warehouse import invoke, target_dir
 
+    manifest = target_dir(cfg) / "manifest.json"
+    if not manifest.exists():
         invoke(cfg, ["parse"])
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
     names = [n["name"] for n in nodes

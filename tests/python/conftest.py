@@ -17,6 +17,17 @@ if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file
     __main__.__file__ = "<pytest-xdist worker>"
 
 
+def pytest_configure(config) -> None:
+    """Each pytest-xdist worker gets its own dbt target folder (``target/pytest-<worker>``). dbt rewrites
+    manifest.json, run_results.json and its partial-parse cache on every run; with one shared ``target/``, a worker
+    could read the manifest while another worker's dbt was half-way through writing it (seen once in 393 tests:
+    a JSONDecodeError in the Spark parity test). Subprocesses inherit the setting."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker and "DBT_TARGET_PATH" not in os.environ:
+        # relative, so a test's copy of the project writes into its own target/ (dbt runs in the project root)
+        os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
