@@ -8,7 +8,6 @@ after, with nothing changed.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +43,9 @@ def _env(data_dir: Path, mirror: Path, target: str) -> dict[str, str]:
 
 def clear_dbt_cache(project_root: Path) -> None:
     """Forget dbt's partial-parse cache so the next dbt run parses the whole project (a cold start)."""
-    target = Path(os.environ.get("DBT_TARGET_PATH") or "target")  # as pipeline.warehouse.target_dir reads it
-    (target if target.is_absolute() else project_root / target).joinpath("partial_parse.msgpack").unlink(
-        missing_ok=True)
+    from pipeline.warehouse import target_dir
+
+    (target_dir(project_root) / "partial_parse.msgpack").unlink(missing_ok=True)
 
 
 def _stage_table(lines: list[str]) -> str:

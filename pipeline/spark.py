@@ -89,7 +89,7 @@ def mart_names(cfg: Settings) -> list[str]:
     """Every enabled model under ``models/marts`` (from dbt's manifest; ``dbt parse`` runs if it is missing)."""
     from pipeline.warehouse import invoke, target_dir
 
-    manifest = target_dir(cfg) / "manifest.json"
+    manifest = target_dir(cfg.project_root) / "manifest.json"
     if not manifest.exists():
         invoke(cfg, ["parse"])
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()

@@ -25,11 +25,11 @@ def candidate_path(cfg: Settings) -> Path:
     return cfg.warehouse.with_name(cfg.warehouse.name + ".candidate")
 
 
-def target_dir(cfg: Settings) -> Path:
+def target_dir(project_root: Path) -> Path:
     """dbt's artifacts folder (manifest.json, run_results.json, the partial-parse cache): ``DBT_TARGET_PATH`` when
     set (relative to the project root, as dbt reads it), else the project's ``target/``."""
     path = Path(os.environ.get("DBT_TARGET_PATH") or "target")
-    return path if path.is_absolute() else cfg.project_root / path
+    return path if path.is_absolute() else project_root / path
 
 
 def dbt_env(cfg: Settings, warehouse: Path | None = None, changed_sources: list[str] | None = None) -> dict[str, str]:

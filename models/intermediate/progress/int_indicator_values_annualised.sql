@@ -6,6 +6,16 @@
 -- a year (e.g. the monthly London air quality means) are averaged into calendar years, keeping only years with a
 -- value for every month (n_sub_periods = 12) so a partial year never stands in for a year; yearly and multi-year
 -- periods pass through unchanged, and so do series with one short reference period a year (ASHE's April month). Targets such as "10 ug/m3 by 2030" are annual means, hence this step.
+{#- the columns of a value that passes through unchanged (both pass-through branches below) -#}
+{%- set passed_through %}
+select
+    series_key, indicator_id, area_code, sex, age, category_type, category,
+    period_label, period_start, period_end, period_mid_year,
+    value, lower_ci, upper_ci, count, denominator, unit, value_type, is_derived,
+    cast(1 as integer) as n_sub_periods,
+    false as is_annualised
+{%- endset %}
+
 with values_all as {{ not_materialized() }} (
     select * from {{ ref('int_indicator_values_enriched') }}
     where value is not null
@@ -63,23 +73,13 @@ sub_annual as (
     group by series_key, calendar_year
 )
 
-select
-    series_key, indicator_id, area_code, sex, age, category_type, category,
-    period_label, period_start, period_end, period_mid_year,
-    value, lower_ci, upper_ci, count, denominator, unit, value_type, is_derived,
-    cast(1 as integer) as n_sub_periods,
-    false as is_annualised
+{{ passed_through }}
 from values_all
 where not coalesce({{ dbt.datediff('period_start', 'period_end', 'day') }} < 300, false)
 
 union all
 
-select
-    series_key, indicator_id, area_code, sex, age, category_type, category,
-    period_label, period_start, period_end, period_mid_year,
-    value, lower_ci, upper_ci, count, denominator, unit, value_type, is_derived,
-    cast(1 as integer) as n_sub_periods,
-    false as is_annualised
+{{ passed_through }}
 from flagged
 where not is_sub_annual
 
