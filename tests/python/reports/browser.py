@@ -16,13 +16,15 @@ from urllib.parse import urlparse
 from pipeline.report import make_server
 
 CHROMIUM = "/usr/bin/chromium"
+VIEWPORT_HEIGHT = 900
 #: From this viewport width on, a table must fit the page's column (below it, tables may scroll in their box).
 DESKTOP_MIN = 1000
 # No request leaves the machine: every host name but the local server's resolves to nothing (an address literal
 # would still be seen and reported by _load_async's request listener). Blocking here rather than intercepting
 # each request in Playwright keeps Chromium's HTTP cache and compiled-script cache working across pages (Playwright
-# turns the cache off for a page with a route); together with one renderer process for the site's pages, the
-# 42 page loads of test_site.py took about 122 CPU-seconds instead of 155.
+# turns the cache off for a page with a route); together with one renderer process for the site's pages, 42 page
+# loads took about 122 CPU-seconds instead of 155 (and 58 once the narrow width was judged by resizing a loaded page
+# rather than loading it again: _load_async).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -135,90 +137,110 @@ def served(site: Path) -> Iterator[str]:
         server.server_close()
 
 
-async def _load_async(context, base: str, path: str, screenshot: Path | None, width: int = 1280) -> PageLoad:
-    result = PageLoad(path, width)
+async def _load_async(context, base: str, path: str, screenshots: dict[int, Path], widths: tuple[int, ...]
+                      ) -> list[PageLoad]:
+    """Load ``path`` once at the first width and judge it there; then, for each further width, resize the viewport
+    (as a reader turning a tablet or narrowing a window would), let the page lay itself out again and judge it
+    at that width. Returns one :class:`PageLoad` per width; a problem is counted at the width it appeared at."""
+    results = [PageLoad(path, w) for w in widths]
+    current = [results[0]]  # the width being judged: listeners report to it
     page = await context.new_page()
     responded: dict[object, int] = {}
 
+    def report(problem: str) -> None:
+        current[0].problems.append(problem)
+
     def on_request(request):
         if urlparse(request.url).hostname not in {"127.0.0.1", "localhost", None}:
-            result.problems.append(f"request to the internet blocked: {request.url}")
+            report(f"request to the internet blocked: {request.url}")
 
     def on_failed(request):
         # The Arrow IPC reader stops reading a prerendered query's body at its end-of-stream marker, which
         # Chromium reports as ERR_ABORTED after a complete 200 response: not a failed load.
         if request.failure == "net::ERR_ABORTED" and responded.get(request) == 200:
             return  # the Arrow IPC reader stops at end-of-stream after a complete 200 response
-        result.problems.append(f"request failed: {request.url} ({request.failure})")
+        report(f"request failed: {request.url} ({request.failure})")
 
     def on_response(response):
         responded[response.request] = response.status
         if response.status >= 400:
-            result.problems.append(f"HTTP {response.status}: {response.url}")
+            report(f"HTTP {response.status}: {response.url}")
 
     page.on("request", on_request)
-    page.on("console", lambda m: m.type == "error" and result.problems.append(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: result.problems.append(f"page error: {e}"))
+    page.on("console", lambda m: m.type == "error" and report(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: report(f"page error: {e}"))
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
     try:
         await page.goto(base + path, wait_until="networkidle", timeout=90_000)
-        await page.evaluate(SCROLL_JS)
-        await page.wait_for_timeout(300)
-        placeholders = await page.evaluate(PLACEHOLDER_JS)
-        if placeholders["pulses"] or placeholders["text"]:
-            result.problems.append(f"loading placeholder still shown: {placeholders}")
-        result.text = await page.inner_text("body")
-        layout = await page.evaluate(LAYOUT_JS)
-        if layout["overflow"] > 1:
-            result.problems.append(f"horizontal overflow at {width} px wide: page scrolls {layout['overflow']} px "
-                                   f"sideways or sticks out {layout['wide']}")
-        if width >= DESKTOP_MIN and layout["scrolledTables"]:
-            result.problems.append(f"horizontal overflow at {width} px wide: {layout['scrolledTables']} table(s) wider "
-                                   "than the page's column (cut at the right edge until scrolled)")
-        if layout["hiddenDownloads"]:
-            result.problems.append(f"download hidden: {layout['hiddenDownloads']} of {layout['downloads']} "
-                                   f"Download CSV links not visible at {width} px wide")
-        result.downloads = layout["downloads"]
-        result.charts, result.drawn, result.svg_charts = layout["charts"], layout["drawn"], layout["svgCharts"]
-        result.external_links = layout["links"]
-        if screenshot is not None:
-            await page.screenshot(path=str(screenshot), full_page=True)
+        for i, result in enumerate(results):
+            current[0] = result
+            if i:
+                await page.set_viewport_size({"width": result.width, "height": VIEWPORT_HEIGHT})
+                await page.wait_for_timeout(300)
+            await _judge(page, result, screenshots.get(result.width))
     except Exception as exc:  # noqa: BLE001 - a timeout or crash is this page's problem, reported with the others
-        result.problems.append(f"could not load: {exc}")
+        current[0].problems.append(f"could not load: {exc}")
     finally:
         await page.close()
-    return result
+    return results
+
+
+async def _judge(page, result: PageLoad, screenshot: Path | None) -> None:
+    """Bring every chart into view, then check the page as it is now laid out at ``result.width``."""
+    width = result.width
+    await page.evaluate(SCROLL_JS)
+    await page.wait_for_timeout(300)
+    placeholders = await page.evaluate(PLACEHOLDER_JS)
+    if placeholders["pulses"] or placeholders["text"]:
+        result.problems.append(f"loading placeholder still shown: {placeholders}")
+    result.text = await page.inner_text("body")
+    layout = await page.evaluate(LAYOUT_JS)
+    if layout["overflow"] > 1:
+        result.problems.append(f"horizontal overflow at {width} px wide: page scrolls {layout['overflow']} px "
+                               f"sideways or sticks out {layout['wide']}")
+    if width >= DESKTOP_MIN and layout["scrolledTables"]:
+        result.problems.append(f"horizontal overflow at {width} px wide: {layout['scrolledTables']} table(s) wider "
+                               "than the page's column (cut at the right edge until scrolled)")
+    if layout["hiddenDownloads"]:
+        result.problems.append(f"download hidden: {layout['hiddenDownloads']} of {layout['downloads']} "
+                               f"Download CSV links not visible at {width} px wide")
+    result.downloads = layout["downloads"]
+    result.charts, result.drawn, result.svg_charts = layout["charts"], layout["drawn"], layout["svgCharts"]
+    result.external_links = layout["links"]
+    if screenshot is not None:
+        await page.screenshot(path=str(screenshot), full_page=True)
 
 
 def load_all(
     site: Path, paths: list[str], screenshots: dict[tuple[str, int], Path] | None = None, concurrency: int = 2,
     widths: tuple[int, ...] = (1280,),
 ) -> dict[tuple[str, int], PageLoad]:
-    """Load every path at every viewport width (a few at a time) in one headless Chromium; return what each
-    page showed and any problems, keyed by (path, width). ``screenshots`` maps (path, width) to a file."""
+    """Load every path (a few at a time) in one headless Chromium and judge it at every viewport width, the first
+    width by loading it, the others by resizing the loaded page (:func:`_load_async`); return what each page showed
+    and any problems, keyed by (path, width). ``screenshots`` maps (path, width) to a file."""
     from playwright.async_api import async_playwright
 
     screenshots = screenshots or {}
 
-    async def main(base: str) -> list[PageLoad]:
+    async def main(base: str) -> list[list[PageLoad]]:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             gate = asyncio.Semaphore(concurrency)
-            # One context per width: its pages share the HTTP cache (DuckDB-WASM and the Parquet files load once).
-            contexts = {w: await browser.new_context(viewport={"width": w, "height": 900}) for w in widths}
+            # One context: its pages share the HTTP cache (the app's scripts, DuckDB-WASM and the data load once).
+            context = await browser.new_context(viewport={"width": widths[0], "height": VIEWPORT_HEIGHT})
 
-            async def one(path: str, width: int) -> PageLoad:
+            async def one(path: str) -> list[PageLoad]:
                 async with gate:
-                    return await _load_async(contexts[width], base, path, screenshots.get((path, width)), width)
+                    shots = {w: screenshots[(path, w)] for w in widths if (path, w) in screenshots}
+                    return await _load_async(context, base, path, shots, widths)
 
             try:
-                return await asyncio.gather(*(one(p, w) for w in widths for p in paths))
+                return await asyncio.gather(*(one(p) for p in paths))
             finally:
-                for context in contexts.values():
-                    await context.close()
+                await context.close()
                 await browser.close()
 
     with served(site) as base:
         results = asyncio.run(main(base))
-    return {(r.path, r.width): r for r in results}
+    return {(r.path, r.width): r for per_path in results for r in per_path}

@@ -7,7 +7,8 @@ Two passes, to fit the test-time budget (``make test`` under 8 minutes on 2 core
   internal identifier (snake_case tokens, ``null``, ``NaN``, machine paths, hashes) and, on indicator and
   commitment pages, a link to the data's official page outside the site;
 - a browser pass in Debian's headless Chromium over every top-level page and three pages of each templated
-  kind (the ones with the most, the median and the least data in the marts), at 1400 px and 390 px wide:
+  kind (the ones with the most, the median and the least data in the marts), at 1400 px and 390 px wide (each
+  page loaded at 1400 px, judged, then resized to 390 px and judged again: browser.py):
   console errors, failed or internet requests, loading placeholders, horizontal overflow, identifiers in
   the rendered text (tables render only in the browser), external links, and chart containers left empty
   while the marts hold rows for them.
