@@ -180,7 +180,8 @@ async def _load_async(context, base: str, path: str, screenshots: dict[int, Path
                 await page.wait_for_timeout(300)
             await _judge(page, result, screenshots.get(result.width))
     except Exception as exc:  # noqa: BLE001 - a timeout or crash is this page's problem, reported with the others
-        current[0].problems.append(f"could not load: {exc}")
+        for result in results[results.index(current[0]):]:  # this width and every width not judged yet
+            result.problems.append(f"could not load: {exc}")
     finally:
         await page.close()
     return results
