@@ -143,12 +143,12 @@ async def _load_async(context, base: str, path: str, screenshots: dict[int, Path
     (as a reader turning a tablet or narrowing a window would), let the page lay itself out again and judge it
     at that width. Returns one :class:`PageLoad` per width; a problem is counted at the width it appeared at."""
     results = [PageLoad(path, w) for w in widths]
-    current = [results[0]]  # the width being judged: listeners report to it
+    judging = 0  # index of the width being judged: the listeners report to it
     page = await context.new_page()
     responded: dict[object, int] = {}
 
     def report(problem: str) -> None:
-        current[0].problems.append(problem)
+        results[judging].problems.append(problem)
 
     def on_request(request):
         if urlparse(request.url).hostname not in {"127.0.0.1", "localhost", None}:
@@ -173,14 +173,13 @@ async def _load_async(context, base: str, path: str, screenshots: dict[int, Path
     page.on("response", on_response)
     try:
         await page.goto(base + path, wait_until="networkidle", timeout=90_000)
-        for i, result in enumerate(results):
-            current[0] = result
-            if i:
+        for judging, result in enumerate(results):  # report() reads `judging`
+            if judging:
                 await page.set_viewport_size({"width": result.width, "height": VIEWPORT_HEIGHT})
                 await page.wait_for_timeout(300)
             await _judge(page, result, screenshots.get(result.width))
     except Exception as exc:  # noqa: BLE001 - a timeout or crash is this page's problem, reported with the others
-        for result in results[results.index(current[0]):]:  # this width and every width not judged yet
+        for result in results[judging:]:  # this width and every width not judged yet
             result.problems.append(f"could not load: {exc}")
     finally:
         await page.close()
