@@ -208,3 +208,29 @@ def test_unchanged_candidate_has_no_revision(env, year6):
         assert latest(cfg, check)["success"], check
     assert float(latest(cfg, "revised_share")["observed_value"]) == 0.0
     assert revisions(cfg) == []
+
+
+@pytest.mark.slow
+def test_fct_value_revision_shows_the_recorded_revisions(env, year6):
+    """A real dbt build of the revision mart after a revision was accepted and a change of scale rejected."""
+    from pipeline.warehouse import invoke
+
+    cfg = env
+    write_lake(cfg, year6, Y6)
+    stage_candidate(cfg, year6.with_columns(
+        pl.when(at(KINGSTON, "2023/24")).then(15.2).otherwise(pl.col("value")).alias("value")))
+    stage.run_lake(BuildContext.of(cfg, command="build"))
+    stage_candidate(cfg, year6.with_columns(
+        pl.when(at(KINGSTON, "2024/25")).then(pl.col("value") / 1000).otherwise(pl.col("value")).alias("value")))
+    with pytest.raises(GateFailed):
+        stage.run_lake(BuildContext.of(cfg, command="build"))
+    assert invoke(cfg, ["build", "--select", "+fct_value_revision"], warehouse=cfg.warehouse).success
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
+    rows = con.execute("select period_label, old_value, new_value, is_scale_change, outcome from fct_value_revision "
+                       "order by run_at, period_label").fetchall()
+    con.close()
+    # the second candidate is built from the mirror rows again, so against the accepted 15.2 its 2023/24 is a
+    # revision back to 14.9, beside the scaled 2024/25
+    assert rows == [("2023/24", 14.9, 15.2, False, "accepted"),
+                    ("2023/24", 15.2, 14.9, False, "rejected"),
+                    ("2024/25", 14.6, pytest.approx(0.0146), True, "rejected")]
