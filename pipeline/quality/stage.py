@@ -24,6 +24,8 @@ from pipeline.context import BuildContext, Options
 from pipeline.quality import plausibility, results, suites
 from pipeline.quality.suites import Check, Target, sql_str
 
+# Checks a dataset gets only as a staged candidate, against the accepted file it replaces.
+CANDIDATE_ONLY = {*plausibility.CHECK_NAMES, "previous_latest_period_complete"}
 # Columns that identify a failing row of an indicator table in the stored sample.
 INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
 
@@ -149,9 +151,10 @@ def passed_before(history: list[dict[str, Any]], gate: str, dataset: str, snapsh
     if any(not r["success"] and r["severity"] == "error" for r in rows):
         return None
     stored = {r["check_name"]: r for r in rows}
-    # the comparisons with a previous snapshot ran when it was staged; checked again as the accepted file it has none
+    # the comparisons with the previous snapshot ran while it was staged; checked again as the accepted file it has
+    # none to compare with, so their absence does not make the snapshot unchecked
     names = {c.name for c in checks}
-    stored = {n: r for n, r in stored.items() if n in names or n not in plausibility.CHECK_NAMES}
+    stored = {n: r for n, r in stored.items() if n in names or n not in CANDIDATE_ONLY}
     if set(stored) != names:
         return None
     for c in checks:

@@ -164,6 +164,9 @@ def test_an_ordinary_revision_warns_is_recorded_and_accepted(env, year6):
     assert (rev["area_code"], rev["old_value"], rev["new_value"], rev["outcome"]) == (KINGSTON, 14.9, 15.2, "accepted")
     assert not rev["is_scale_change"] and rev["new_snapshot_sha256"] == new_sha
     assert pl.read_parquet(Y6.lake_path(cfg)).filter(at(KINGSTON, "2023/24"))["value"].to_list() == [15.2]
+    # the next build finds the accepted snapshot unchanged: it passed these checks (plus the comparisons it had
+    # as a candidate), so it is not checked again
+    assert "1 dataset(s) unchanged since they passed" in stage.run_lake(BuildContext.of(cfg, command="build"))
 
 
 def test_the_source_entry_switches_the_severities(env, year6, monkeypatch):
