@@ -116,9 +116,12 @@ def _on(key: list[str], a: str, b: str) -> str:
 
 def _scale(new: str, old: str, factors: tuple[float, ...], band: float) -> str:
     """SQL: ``new`` is one of ``factors`` times ``old`` (or that fraction of it), within a factor ``band``."""
-    lg = f"abs(log10({new} / {old}))"
+    # Zero and opposite signs are never a change of scale. No log10 of a zero or negative number is ever asked
+    # for (DuckDB raises on it and may evaluate the conditions of a WHERE in any order): the ratio is of absolute
+    # values, a zero becomes null (so is the ratio), and the signs are compared beside it.
+    lg = f"abs(log10(nullif(abs({new}), 0) / nullif(abs({old}), 0)))"
     near = " or ".join(f"abs({lg} - {math.log10(f)!r}) <= {math.log10(band)!r}" for f in factors)
-    return f"({new} <> 0 and {old} <> 0 and {new} / {old} > 0 and ({near}))"
+    return f"(sign({new}) = sign({old}) and ({near}))"
 
 
 def _tol_values(tols: list[tuple[str, float, float]]) -> str:

@@ -237,3 +237,24 @@ def test_fct_value_revision_shows_the_recorded_revisions(env, year6):
     assert rows == [("2023/24", 14.9, 15.2, False, "accepted"),
                     ("2023/24", 15.2, 14.9, False, "rejected"),
                     ("2024/25", 14.6, pytest.approx(0.0146), True, "rejected")]
+
+
+def test_zero_and_negative_values_are_compared_without_error(env, year6):
+    """Zeros and opposite signs are never a change of scale, and never make the SQL fail (no log of <= 0). The
+    values are the real file's, with Kingston's series changed by the test to 0, a sign flip and 100x."""
+    cfg = env
+    accepted = year6.with_columns(pl.when(at(KINGSTON, "2014/15")).then(0.0).otherwise(pl.col("value")).alias("value"))
+    write_lake(cfg, accepted, Y6)
+    cand = accepted.with_columns(pl.when(at(KINGSTON, "2015/16")).then(-pl.col("value"))
+                                 .when(at(KINGSTON, "2016/17")).then(0.0)
+                                 .when(at(KINGSTON, "2018/19")).then(pl.col("value") * 100)
+                                 .otherwise(pl.col("value")).alias("value"))
+    stage_candidate(cfg, cand)
+    with pytest.raises(GateFailed):
+        stage.run_lake(BuildContext.of(cfg, command="build"))
+    for check in plausibility.CHECK_NAMES:
+        assert not latest(cfg, check)["observed_value"].startswith("error"), latest(cfg, check)
+    flagged = json.loads(latest(cfg, "scale_change_vs_previous")["failing_rows_sample"])
+    assert [r["period_label"] for r in flagged] == ["2018/19"]
+    assert {(r["period_label"], r["is_scale_change"]) for r in revisions(cfg)} == {
+        ("2015/16", False), ("2016/17", False), ("2018/19", True)}
