@@ -144,7 +144,7 @@ def wal_path(db: Path) -> Path:
 
 
 def file_sha256(path: Path) -> str:
-    """Streaming sha256 of a file (1 MiB blocks; ~1.5 GB/s here, see docs/performance.md)."""
+    """Streaming sha256 of a file (1 MiB blocks; a few seconds per GB, see docs/outputs.md)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):

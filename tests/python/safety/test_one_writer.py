@@ -331,3 +331,36 @@ def test_sha256_is_streamed(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(os.urandom(3 << 20))
     assert file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_finding1_end_to_end_a_foreign_writer_never_reaches_the_published_warehouse(mirror_build_copy, capsys):
+    """The tester's case on a real build: a DuckDB session holds the published warehouse read-write with changes
+    in its log (a dim_area row deleted, a foreign table). `his build` refuses before dbt runs; after that session
+    is SIGKILLed (its log left behind), the next build does not take the file as unchanged, rebuilds it from
+    scratch, publishes with no log beside it, and gate 2 passes on what was published."""
+    cfg = mirror_build_copy
+    args = ["--skip", "report", "--data-dir", str(cfg.data_dir), "--mirror", str(cfg.mirror)]
+    before = (_sha(cfg.warehouse), _record(cfg.warehouse).read_bytes())
+    writer = _child(WRITER.replace("E09000000", "E09000001"), str(cfg.warehouse))
+    try:
+        assert main(["build", *args]) == 1
+        err = capsys.readouterr().err
+        assert "dbt FAILED" in err and f"{cfg.warehouse} is open for writing by another process" in err
+        assert (_sha(cfg.warehouse), _record(cfg.warehouse).read_bytes()) == before
+    finally:
+        _kill(writer)
+    assert wal_path(cfg.warehouse).exists()
+    assert main(["build", *args]) == 0
+    err = capsys.readouterr().err
+    assert "inputs unchanged" not in err and "warehouse unchanged" not in err  # dbt and gate 2 ran
+    assert f"WARNING removed {wal_path(cfg.warehouse)}" in err
+    assert not wal_path(cfg.warehouse).exists()
+    con = duckdb.connect(str(cfg.warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from dim_area").fetchone() == (37,)
+        assert con.execute("select count(*) from information_schema.tables "
+                           "where table_name = 'foreign_table'").fetchone() == (0,)
+    finally:
+        con.close()
+    assert main(["check", "--gate", "marts", "--data-dir", str(cfg.data_dir)]) == 0
