@@ -251,11 +251,12 @@ def test_finding5_a_second_command_refuses_names_the_holder_and_records_nothing(
 
 def test_finding5_a_waiting_command_runs_once_the_holder_ends(cfg, capsys):
     holder = _child(HOLDER, str(cfg.data_dir))
+    killer = subprocess.Popen(["sh", "-c", f"sleep 1; kill -9 {holder.pid}"])
     try:
-        subprocess.Popen(["sh", "-c", f"sleep 1; kill -9 {holder.pid}"])
         assert main(["build", *_only(), "--wait", "60", "--data-dir", str(cfg.data_dir)]) == 0
         assert "waiting up to 60 s" in capsys.readouterr().err
     finally:
+        killer.wait()
         holder.kill()
         holder.wait()
 
@@ -364,3 +365,15 @@ def test_finding1_end_to_end_a_foreign_writer_never_reaches_the_published_wareho
     finally:
         con.close()
     assert main(["check", "--gate", "marts", "--data-dir", str(cfg.data_dir)]) == 0
+
+
+def test_a_warehouse_outside_the_data_directory_has_its_own_lock(tmp_path, capsys):
+    """Two data directories writing one warehouse (--warehouse) are one writer too."""
+    from pipeline.lock import writer_lock
+
+    shared = tmp_path / "elsewhere" / "warehouse.duckdb"
+    first = settings(data_dir=tmp_path / "a", warehouse=shared)
+    with writer_lock(first, "his build"):
+        assert main(["build", *_only(), "--data-dir", str(tmp_path / "b"), "--warehouse", str(shared)]) == 1
+        assert f"{shared.parent} is in use by process {os.getpid()}" in capsys.readouterr().err
+    assert main(["build", *_only(), "--data-dir", str(tmp_path / "b"), "--warehouse", str(shared)]) == 0
