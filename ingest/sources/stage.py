@@ -118,12 +118,21 @@ def _sheet_missing_policy(source: Source, dataset: Dataset) -> str:
     return policy
 
 
+def _ordinary_mode(tmp: str) -> None:
+    """mkstemp creates its file 0600; the lake and status files are ordinary files (0666 less the umask, like
+    any file the user writes), readable by the analysts and services that read the data directory."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+
+
 def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet.tmp")
     os.close(fd)
     try:
         df.write_parquet(tmp)
+        _ordinary_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -137,6 +146,7 @@ def _atomic_write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+    _ordinary_mode(tmp)
     os.replace(tmp, path)
 
 

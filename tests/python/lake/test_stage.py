@@ -62,3 +62,21 @@ def test_lake_in_an_older_canonical_shape_is_parsed_again(tmp_path, mirror_dir):
     again = stage.run(cfg, sources=["fingertips_ncmp_obesity"])
     assert again.startswith("1 sources, 1 datasets written, 1 unchanged")
     assert list(pl.read_parquet_schema(path)) == [n for n, _ in CANONICAL]
+
+
+def test_status_and_lake_files_are_ordinary_files_not_0600(tmp_path, mirror_dir):
+    """Issue 26 (minor): the status files were written through mkstemp and kept its mode 0600, so a reader
+    sharing the data directory (an analyst's account, a service) could not read them."""
+    import os
+    import stat
+
+    cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
+    old = os.umask(0o022)
+    try:
+        stage.run(cfg, sources=["fingertips_life_expectancy"])
+    finally:
+        os.umask(old)
+    files = [cfg.lake_dir / "source_status.csv", cfg.lake_dir / "dataset_status.csv",
+             *sorted((cfg.lake_dir / "fingertips_life_expectancy").glob("*.parquet"))]
+    assert len(files) > 2
+    assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o644" for f in files}
