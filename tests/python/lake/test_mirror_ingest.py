@@ -49,7 +49,7 @@ EXPECTED_ROWS = {
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("18 sources, 27 datasets written, 0 unchanged, "
+    assert summary == ("19 sources, 28 datasets written, 0 unchanged, "
                        "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}
