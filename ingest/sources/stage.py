@@ -310,9 +310,12 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         for f in source.files:
             why = ""
             before = latest_snapshot(cfg, source.id, f.url) if f.ext == "csv" else None
+            # file option download: false: the url is a page about the data, not a file (e.g. a returns table
+            # compiled for the warehouse): read from the mirror or the cache only, never downloaded
+            no_download = {**source.options, **f.options}.get("download") is False
             try:
-                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
-                             max_bytes={**source.options, **f.options}.get("max_bytes"))
+                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext,
+                             offline=offline or no_download, max_bytes={**source.options, **f.options}.get("max_bytes"))
                 snaps[f.id] = snap
                 if before is not None and snap.changed:
                     try:
@@ -327,6 +330,9 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 if snap.fallback:  # the mirror had no copy: the last accepted snapshot stands in
                     why, plain[f.id] = snap.fallback, "the offline copy of the publisher's file is missing"
             except SourceUnavailable as exc:
+                if no_download and cfg.mirror is None:
+                    exc = SourceUnavailable(f"{exc} (the file has no download, registry file option download: "
+                                            "false: set a mirror that holds it)", source_id=source.id, url=f.url)
                 missing[f.id] = f"{f.id}: {exc}"
                 log(f"  {source.id}/{f.id}: MISSING ({exc})")
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so

@@ -44,6 +44,7 @@ EXPECTED_ROWS = {
     # 2,950 borough and 126 England tenure rows as published + a total per area and year (33 boroughs and England
     # x 33 years; 0 where a borough has no row)
     ("mhclg_affordable_housing_supply_la", "affordable_housing_completions"): 4198,
+    ("gla_programme_returns", "programme_returns"): 128,                 # R001-R128, one row per reported figure
 }
 
 
