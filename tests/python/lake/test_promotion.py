@@ -91,20 +91,24 @@ def test_promotion_moves_datasets_manifest_and_quarantine_together(tmp_path):
     assert (SOURCE, REJECTED * 8) in lake.rejected_snapshots(cfg)
 
 
+# The child imports only the lake module (no polars): one promotion, SIGKILLed after step argv[1].
 CHILD = """
-import os, signal, sys
+import json, os, signal, sys
 from ingest.config import settings
 from ingest.sources import lake
-sys.path.insert(0, {tests!r})
-import test_promotion as t
 
 kill_after = int(sys.argv[1])
 def step(n, what):
     if n == kill_after:
         os.kill(os.getpid(), signal.SIGKILL)
 lake._step = step
-t.finish(settings(data_dir={data!r}, mirror=None))
+checked, failed = json.loads({args!r})
+lake.finish_gate(settings(data_dir={data!r}, mirror=None), "gate-run", set(checked), failed)
 """
+
+
+def child(cfg) -> str:
+    return CHILD.format(args=json.dumps([[*DATASETS, REJECTED], FAILED]), data=str(cfg.data_dir))
 
 
 def steps_of_a_promotion(tmp_path: Path) -> int:
@@ -128,7 +132,7 @@ def test_a_kill_at_any_step_of_the_promotion_leaves_the_old_or_the_new_lake(tmp_
         cfg = make_lake(tmp_path / f"kill{k}")
         before = {p: p.read_bytes() for p in sorted((cfg.lake_dir / SOURCE).glob("*.parquet"))}
         manifest_before = (cfg.lake_dir / "manifest.csv").read_bytes()
-        script = CHILD.format(tests=str(Path(__file__).parent), data=str(cfg.data_dir))
+        script = child(cfg)
         proc = subprocess.run([sys.executable, "-c", script, str(k)], check=False, capture_output=True, text=True,
                               env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
         assert proc.returncode == -9, proc.stderr  # killed by SIGKILL at step k
@@ -178,7 +182,7 @@ def test_an_unwritable_lake_folder_fails_clearly_and_changes_nothing(tmp_path, f
 def test_a_journal_is_completed_by_the_next_reader(tmp_path):
     """The recovery runs in every entry point: here `read_staged` (gate 1) and `require_accepted` (dbt)."""
     cfg = make_lake(tmp_path / "data")
-    script = CHILD.format(tests=str(Path(__file__).parent), data=str(cfg.data_dir))
+    script = child(cfg)
     proc = subprocess.run([sys.executable, "-c", script, "3"], check=False, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert proc.returncode == -9
