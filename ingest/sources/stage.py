@@ -17,7 +17,14 @@
   lake manifest recorded, or its Parquet file is missing or (indicator datasets) lacks today's canonical
   columns; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
-  file and renamed, so a bad file leaves the lake exactly as it was.
+  file and renamed, so a bad file leaves the lake exactly as it was. New bytes that do not parse
+  (``ParseError``) are marked in ``data/raw/rejected.csv`` at once: never the offline fallback later.
+- One :class:`~ingest.fetch.UnreachableHosts` per run: a publisher whose host cannot be connected to is tried
+  once; its other files go straight to their last snapshot (one console line per host).
+- Rows of indicators the registry does not list, in a multi-indicator file, are noted: one ``NOTE`` line per
+  source and the ``reason`` of the datasets reading that file in ``dataset_status.csv``.
+- ``data/lake`` and ``data/raw`` must be writable (checked before any download); any OSError becomes a
+  HisError naming the file, so the stage fails with a message, never a traceback.
 
 Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
 dataset wins), ``data/lake/source_status.csv`` (one row per source) and ``data/lake/dataset_status.csv``
