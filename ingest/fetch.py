@@ -8,8 +8,12 @@
 - **the cache** when ``offline=True`` (and no mirror), when the server answers ``304 Not Modified`` to a
   conditional request, or when the mirror has no copy but an earlier snapshot exists.
 - **the network** otherwise: HTTP GET with connect/read timeouts, a bounded number of retries with
-  exponential back-off (connection errors, timeouts, 5xx and 429; never other 4xx), a descriptive
-  User-Agent and ``If-None-Match`` / ``If-Modified-Since`` from the previous snapshot.
+  exponential back-off (``tenacity``) for what another attempt can fix (read timeouts and connections
+  dropped mid-body, 5xx and 429 honouring ``Retry-After``; never other 4xx), a descriptive User-Agent and
+  ``If-None-Match`` / ``If-Modified-Since`` from the previous snapshot. A connection-level failure (name
+  resolution, connection refused, no route, no answer to the connect within its timeout) is not retried:
+  with an :class:`UnreachableHosts` passed in (the ingest stage passes one per run) it marks the host
+  unreachable, one line says so, and the host's remaining files go straight to their last snapshot.
 
 New bytes are streamed to a hidden temporary file in their destination folder while the sha256 is
 computed, checked against ``Content-Length`` (a connection dropped mid-body is a failure, not a file),
@@ -36,9 +40,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+import tenacity
 
 from ingest.config import Settings
 from ingest.errors import HisError
@@ -56,7 +62,11 @@ MAX_DELAY = 60.0  # cap on one back-off wait, whatever Retry-After says
 MAX_BYTES = 512 << 20  # default largest file kept (registry option ``max_bytes`` overrides it per source)
 DEADLINE = 900.0  # default overall seconds for one file, retries and waits included
 
-# Worth another attempt: timeouts, refused/reset connections, a peer closing mid-body, a garbled stream.
+# The host cannot be reached at all (name resolution, refused, no route, TLS handshake, no answer to the
+# connect): another attempt seconds later fares no better, so it is not retried and the host is marked
+# unreachable for the run. A connect timeout (10 s) already spans the kernel's own SYN retransmissions.
+_CONNECTION_LEVEL = (httpx.ConnectError, httpx.ConnectTimeout)
+# Worth another attempt: a read timeout or a peer closing mid-body, a reset, a garbled stream, a proxy hiccup.
 _RETRYABLE_ERRORS = (
     httpx.TimeoutException,
     httpx.NetworkError,
@@ -108,6 +118,7 @@ class FetchError(HisError):
         attempts: int = 0,
         last_error: str = "",
         previous: Snapshot | None = None,
+        unreachable_host: str = "",
     ) -> None:
         super().__init__(message)
         self.source_id = source_id
@@ -115,10 +126,48 @@ class FetchError(HisError):
         self.attempts = attempts
         self.last_error = last_error
         self.previous = previous
+        # the host (``host[:port]``) this run found unreachable, when that is why ("" otherwise)
+        self.unreachable_host = unreachable_host
 
 
 class SourceUnavailable(FetchError):
     """No bytes for this source: offline, no mirror copy or the download failed, and nothing cached."""
+
+
+def host_of(url: str) -> str:
+    """The host a URL is fetched from, ``host[:port]`` as written (what :class:`UnreachableHosts` keys on)."""
+    return urlparse(url).netloc.rsplit("@", 1)[-1].lower()
+
+
+class UnreachableHosts:
+    """The hosts one run found unreachable: host -> the connection-level error that showed it.
+
+    The ingest stage makes one per run and passes it to every :func:`fetch`; the first connection-level
+    failure marks the host (one log line per host), and every later file of that host goes straight to its
+    last snapshot without a connection attempt. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._why: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def why(self, url: str) -> str | None:
+        """The error that marked ``url``'s host unreachable this run, or None."""
+        with self._lock:
+            return self._why.get(host_of(url))
+
+    def mark(self, url: str, error: str) -> bool:
+        """Mark ``url``'s host unreachable because of ``error``; True when it was not marked yet."""
+        host = host_of(url)
+        with self._lock:
+            if host in self._why:
+                return False
+            self._why[host] = error
+        return True
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._why)
 
 
 # --------------------------------------------------------------------------------------------- manifest
@@ -149,19 +198,16 @@ def _append_manifest(cfg: Settings, row: dict) -> None:
 
 
 def _atomic_write_csv(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The whole manifest through a temporary file, fsync and rename (readable: 0644 less the umask)."""
+    import io
+
+    from ingest.sources.lake import write_bytes
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_bytes(path, buf.getvalue().encode("utf-8"))
 
 
 def _latest_row(rows: list[dict], source_id: str, url: str, rejected: set | None = None) -> dict | None:
@@ -226,6 +272,7 @@ def fetch(
     client: httpx.Client | None = None,
     max_bytes: int | None = None,
     deadline: float | None = None,
+    hosts: UnreachableHosts | None = None,
 ) -> Snapshot:
     """Make sure the raw cache holds the current bytes of ``url`` and return that snapshot.
 
@@ -240,28 +287,46 @@ def fetch(
     download, retries included, so a server dripping one byte every few seconds (never tripping the read
     timeout) still ends. Neither is retried. The temporary file is removed on every exit path.
 
+    ``hosts`` (the run's :class:`UnreachableHosts`): a URL whose host is marked there is not tried at all (a
+    :class:`FetchError` with ``unreachable_host`` set, carrying the previous snapshot), and a connection-level
+    failure of this download marks its host.
+
     Raises :class:`SourceUnavailable` when nothing can be had and nothing is cached, and
     :class:`FetchError` when the download failed but an earlier snapshot exists (``exc.previous``).
     """
     if not _SAFE_ID.match(source_id):
         raise HisError(f"invalid source id {source_id!r}: use letters, digits, '_', '-' and '.' only")
+    max_bytes = check_max_bytes(max_bytes, f"source {source_id}")
     # A snapshot gate 1 rejected is never the previous one: not a fallback, not the "unchanged" reference.
     row = _latest_row(read_manifest(cfg), source_id, url, _rejected(cfg))
     previous = _row_snapshot(cfg, row)
     job = _Job(cfg, source_id, url, _extension(ext, mirror_path, url), row if previous else None, previous,
-               int(max_bytes or MAX_BYTES), time.monotonic() + float(deadline or DEADLINE))
+               max_bytes or MAX_BYTES, time.monotonic() + float(deadline or DEADLINE))
 
     if cfg.mirror is not None:
         return job.from_mirror(cfg.mirror, mirror_path)
     if offline:
         return job.from_cache("offline and no mirror set", stale=False)
+    if hosts is not None and (why := hosts.why(url)) is not None:
+        job.give_up(f"the host {host_of(url)} was unreachable earlier in this run ({why}); not tried again",
+                    attempts=0, last_error=f"host {host_of(url)} unreachable: {why}", unreachable_host=host_of(url))
     own_client = client is None
     http = client or httpx.Client()
     try:
-        return job.from_network(http, timeout=timeout, retries=retries, backoff=backoff)
+        return job.from_network(http, timeout=timeout, retries=retries, backoff=backoff, hosts=hosts)
     finally:
         if own_client:
             http.close()
+
+
+def check_max_bytes(value: Any, where: str) -> int | None:
+    """The option ``max_bytes`` as a positive whole number of bytes (None when not set), or a HisError naming
+    ``where`` and the option: ``lots``, ``-1``, ``0`` and ``1.5`` are refused, never read as "no limit"."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise HisError(f"{where}: option max_bytes must be a whole number of bytes greater than 0, got {value!r}")
+    return value
 
 
 class _Retry(Exception):
@@ -331,37 +396,65 @@ class _Job:
 
     # ------------------------------------------------------------------------------------ network
 
-    def from_network(self, client: httpx.Client, *, timeout: float, retries: int, backoff: float) -> Snapshot:
-        """GET with retries; see :func:`fetch` for the policy."""
-        attempts, last_error, retried = 0, "", True
-        for attempt in range(1, max(retries, 0) + 2):
-            attempts, retry_after = attempt, None
-            try:
-                return self._attempt(client, timeout)
-            except _Retry as exc:
-                last_error, retry_after = str(exc), exc.retry_after
-            except _RETRYABLE_ERRORS as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
-            except _GiveUp as exc:
-                last_error, retried = str(exc), False
-                break
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # bad URL, unsupported scheme, ...
-                last_error, retried = f"{type(exc).__name__}: {exc}", False
-                break
-            if attempt <= retries:
-                delay = min(max(backoff * 2 ** (attempt - 1), retry_after or 0.0), MAX_DELAY)
-                if time.monotonic() + delay >= self.ends_at:
-                    last_error += "; the overall deadline leaves no time for another attempt"
-                    break
-                _log(f"{self.source_id}: attempt {attempt} failed ({last_error}); retry in {delay:.1f}s")
-                time.sleep(delay)
+    def from_network(self, client: httpx.Client, *, timeout: float, retries: int, backoff: float,
+                     hosts: UnreachableHosts | None = None) -> Snapshot:
+        """GET with retries (``tenacity``); see :func:`fetch` for the policy."""
+        attempts = 0
+        deadline_hit = False
+
+        def attempt() -> Snapshot:
+            nonlocal attempts
+            attempts += 1
+            return self._attempt(client, timeout)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            # exponential back-off, or the server's Retry-After when longer; never more than MAX_DELAY
+            retry_after = getattr(state.outcome.exception(), "retry_after", None) if state.outcome else None
+            return min(max(backoff * 2 ** (state.attempt_number - 1), retry_after or 0.0), MAX_DELAY)
+
+        def past_deadline(state: tenacity.RetryCallState) -> bool:
+            nonlocal deadline_hit
+            deadline_hit = time.monotonic() + state.upcoming_sleep >= self.ends_at
+            return deadline_hit
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            error = _describe(state.outcome.exception()) if state.outcome else ""
+            _log(f"{self.source_id}: attempt {state.attempt_number} failed ({error}); "
+                 f"retry in {state.upcoming_sleep:.1f}s")
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(max(retries, 0) + 1) | past_deadline,
+            wait=wait,
+            retry=tenacity.retry_if_exception(_worth_retrying),
+            before_sleep=before_sleep,
+            sleep=lambda seconds: time.sleep(seconds),  # looked up per call: tests patch ingest.fetch.time.sleep
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except (_Retry, _GiveUp, httpx.HTTPError, httpx.InvalidURL) as exc:  # bad URL, unsupported scheme, ...
+            failure: BaseException = exc
+        last_error, retried = _describe(failure), _worth_retrying(failure)
+        unreachable = ""
+        if isinstance(failure, _CONNECTION_LEVEL) and hosts is not None:
+            unreachable = host_of(self.url)
+            if hosts.mark(self.url, last_error):
+                _log(f"host {unreachable} is unreachable ({last_error}): its remaining files this run go straight "
+                     "to their last snapshot, without trying")
+        if retried and deadline_hit and attempts <= max(retries, 0):
+            last_error += "; the overall deadline leaves no time for another attempt"
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}" + ("" if retried else ", not retried")
-        detail = f"download of {self.url} failed after {tries}: {last_error}"
+        self.give_up(f"download of {self.url} failed after {tries}: {last_error}", attempts=attempts,
+                     last_error=last_error, unreachable_host=unreachable)
+
+    def give_up(self, detail: str, *, attempts: int, last_error: str, unreachable_host: str = "") -> None:
+        """Raise :class:`FetchError` (the previous snapshot is kept) or :class:`SourceUnavailable` (none)."""
         context = {
             "source_id": self.source_id,
             "url": self.url,
             "attempts": attempts,
             "last_error": last_error,
+            "unreachable_host": unreachable_host,
         }
         if self.previous is None:
             raise SourceUnavailable(
@@ -468,6 +561,25 @@ class _Job:
         where = final.relative_to(cfg.data_dir)
         _log(f"{self.source_id}: {self.url} -> {where} ({_size(size)} from {origin}, {state})")
         return Snapshot(self.source_id, self.url, final, sha256, size, row["retrieved_at"], origin, changed)
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """True for a failure another attempt may fix: 5xx, 429, a short body, a read timeout, a dropped or reset
+    connection. Not for a 4xx, a refused download, a bad URL, nor a host that cannot be connected to."""
+    if isinstance(exc, _Retry):
+        return True
+    if isinstance(exc, _CONNECTION_LEVEL):
+        return False
+    return isinstance(exc, _RETRYABLE_ERRORS)
+
+
+def _describe(exc: BaseException | None) -> str:
+    """An error for messages: our own failures as they are, httpx's with their type."""
+    if exc is None:
+        return ""
+    if isinstance(exc, (_Retry, _GiveUp)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -18,7 +18,7 @@ from typing import TextIO
 _sink: TextIO | None = None
 #: Lines shown on the console even while a stage's output goes to its log file: warnings, failures, fallbacks.
 LOUD = re.compile(r"WARNING|REJECTED|rejected|\bERROR\b(?!=)|\b[1-9][0-9]* error|\berror:|error in stage|FAILED"
-                  r"|using the snapshot of|quarantin")
+                  r"|using the snapshot of|quarantin|is unreachable \(")
 
 
 def is_loud(message: str) -> bool:

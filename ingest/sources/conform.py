@@ -65,7 +65,9 @@ MAX_MEMBER_BYTES = 256 << 20  # default largest zip member read (option max_byte
 
 
 class ParseError(HisError):
-    """A file that does not have the shape its registry entry promises."""
+    """A file that does not have the shape its registry entry promises (``file_id``: which file, when known)."""
+
+    file_id: str | None = None
 
 
 @dataclass
@@ -85,6 +87,10 @@ class FileContext:
     # What the file holds that is kept out but must not be dropped silently (e.g. an unknown borough code):
     # the ingest stage logs each line and hands it to gate 1, which reports it as an error naming the code.
     warnings: list[str] = field(default_factory=list)
+    # A multi-indicator file: (the column that tells indicators apart, the registry indicator option that picks
+    # rows by it, rows per value in the file). The ingest stage compares the values with every indicator the
+    # registry reads from this file and notes the rows of unregistered ones (:func:`note_indicators`).
+    indicators: tuple[str, str, dict[str, int]] | None = None
 
     def where(self) -> str:
         shown = self.mirror_path or self.url
@@ -92,7 +98,17 @@ class FileContext:
         return f"source {self.source_id}, dataset {self.dataset_id}, file {shown} (snapshot {self.path.name}){part}"
 
     def fail(self, message: str) -> ParseError:
-        return ParseError(f"{self.where()}: {message}")
+        err = ParseError(f"{self.where()}: {message}")
+        err.file_id = self.file_id
+        return err
+
+
+def note_indicators(ctx: FileContext, df: pl.DataFrame, column: str, option: str) -> None:
+    """Record which indicators a multi-indicator file holds (``column``: the file's indicator column; ``option``:
+    the registry indicator option that selects rows by it), with their row counts, so the ingest stage can say
+    which rows no registered indicator reads instead of dropping them without a word."""
+    counts = df.group_by(pl.col(column).cast(pl.String).str.strip_chars().alias("v")).len()
+    ctx.indicators = (column, option, {str(v): int(n) for v, n in counts.iter_rows() if v is not None})
 
 
 def read_member(ctx: FileContext) -> tuple[bytes, str]:
@@ -162,11 +178,36 @@ def check_csv_complete(ctx: FileContext, text: str) -> None:
                     if at_end and not ended else ""
                 raise ctx.fail(f"line {reader.line_num}{cut} has {len(record)} field(s), the header has {width}")
     except csv.Error as exc:
-        raise ctx.fail(f"line {reader.line_num} is not valid CSV ({exc}): an unterminated quote or a truncated "
-                       "file?") from exc
+        raise ctx.fail(_csv_error(text, reader.line_num, exc)) from exc
     if not ended and ctx.options.get("final_newline", True):
         raise ctx.fail(f"line {last} (the last) has no final newline: the file ends mid-record, a truncated "
                        "download? (if this publisher writes no final newline, set the option final_newline: false)")
+
+
+def _csv_error(text: str, line: int, exc: csv.Error) -> str:
+    """What a csv.Error means, said plainly: a field over the reader's size limit (how long it is, and whether a
+    quote left open made it run to the end of the file), a quote never closed, or other invalid CSV."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(exc):
+        try:  # read again without the limit, to tell one huge field from a quote left open
+            csv.field_size_limit(len(text) + 1)
+            longest, ok = 0, True
+            try:
+                for record in csv.reader(io.StringIO(text, newline="")):
+                    longest = max([longest, *map(len, record)])
+            except csv.Error:
+                ok = False
+        finally:
+            csv.field_size_limit(limit)
+        if ok and text.count('"') % 2 == 0:  # quotes pair up: one genuinely huge field
+            return (f"line {line} holds a field of {longest:,} characters, over the limit of {limit:,} characters "
+                    "for one CSV field: not a table of values (a file embedded in a cell, or a wrong file?)")
+        return (f"line {line}: a quoted field is never closed, so it runs on past {limit:,} characters to the end "
+                "of the file (an unterminated quote, or a file cut inside a quoted field)")
+    if "unexpected end of data" in str(exc) or "EOF inside string" in str(exc):
+        return (f"line {line}: a quoted field is never closed before the end of the file (an unterminated quote, "
+                "or a file cut inside a quoted field)")
+    return f"line {line} is not valid CSV ({exc})"
 
 
 def check_cut_last_value(where: str, new: bytes, previous: bytes) -> None:

@@ -184,6 +184,22 @@ class _Checker:
             self.fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
 
 
+def _options(check: _Checker, entry: dict, where: str) -> dict[str, Any]:
+    """The ``options`` mapping of a source, file or dataset entry, with the options every format reads checked
+    here (naming the file, entry and field) rather than failing later with a traceback."""
+    options = entry.get("options")
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        check.fail(where, f"field 'options' must be a mapping of option: value, got {options!r}")
+    if "max_bytes" in options:
+        value = options["max_bytes"]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            check.fail(where, f"option max_bytes must be a whole number of bytes greater than 0 (e.g. 1073741824 "
+                              f"for 1 GiB), got {value!r}")
+    return dict(options)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -250,6 +266,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
         if not isinstance(required, bool):
             check.fail(where, f"field 'required' must be true or false, got {required!r}")
         plausibility = _plausibility(check, entry.get("plausibility"), where)
+        source_options = _options(check, entry, where)
         files: list[SourceFile] = []
         for j, f in enumerate(check.need(entry, "files", where, list), start=1):
             fwhere = f"{where} file #{j}"
@@ -263,7 +280,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
             ext = check.need(f, "ext", fwhere)
             if fid in {x.id for x in files}:
                 check.fail(fwhere, f"duplicate file id '{fid}'")
-            files.append(SourceFile(fid, url, f.get("mirror_path"), ext, dict(f.get("options") or {})))
+            files.append(SourceFile(fid, url, f.get("mirror_path"), ext, _options(check, f, f"{where} file '{fid}'")))
         for f in files:
             by = f.options.get("superseded_by")
             if by is not None and (by == f.id or by not in {x.id for x in files}):
@@ -330,11 +347,11 @@ def load_registry(path: Path | str | None = None) -> Registry:
             if fmt in RETURNS_FORMATS and kind != "returns":
                 check.fail(dwhere, f"format '{fmt}' reads returns datasets only (kind: returns), got kind {kind!r}")
             datasets.append(Dataset(did, sid, kind, list(file_ids), area_level, key, specs,
-                                    dict(d.get("options") or {}), d.get("description", "")))
+                                    _options(check, d, dwhere), d.get("description", "")))
         if not datasets:
             check.fail(where, "a source must yield at least one dataset")
         sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
-                              required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry,
+                              required, fmt, source_options, files, datasets, raw=entry,
                               cadence=cadence, plausibility=plausibility))
     return Registry(sources=sources, path=path, area_names=area_names)
 

@@ -17,7 +17,14 @@
   lake manifest recorded, or its Parquet file is missing or (indicator datasets) lacks today's canonical
   columns; otherwise it is "unchanged".
 - All datasets of a source are parsed before any is written; each Parquet file is written to a temp
-  file and renamed, so a bad file leaves the lake exactly as it was.
+  file and renamed, so a bad file leaves the lake exactly as it was. New bytes that do not parse
+  (``ParseError``) are marked in ``data/raw/rejected.csv`` at once: never the offline fallback later.
+- One :class:`~ingest.fetch.UnreachableHosts` per run: a publisher whose host cannot be connected to is tried
+  once; its other files go straight to their last snapshot (one console line per host).
+- Rows of indicators the registry does not list, in a multi-indicator file, are noted: one ``NOTE`` line per
+  source and the ``reason`` of the datasets reading that file in ``dataset_status.csv``.
+- ``data/lake`` and ``data/raw`` must be writable (checked before any download); any OSError becomes a
+  HisError naming the file, so the stage fails with a message, never a traceback.
 
 Outputs: ``data/lake/<source>/<dataset>.parquet``, ``data/lake/manifest.csv`` (append; latest row per
 dataset wins), ``data/lake/source_status.csv`` (one row per source) and ``data/lake/dataset_status.csv``
@@ -39,22 +46,32 @@ import polars as pl
 
 from ingest.config import Settings
 from ingest.errors import HisError
-from ingest.fetch import FetchError, Snapshot, SourceUnavailable, clean_stale_temp, fetch, latest_snapshot
+from ingest.fetch import (
+    FetchError,
+    Snapshot,
+    SourceUnavailable,
+    UnreachableHosts,
+    clean_stale_temp,
+    fetch,
+    latest_snapshot,
+)
 from ingest.fetch import read_manifest as read_raw_manifest
 from ingest.progress import log
 from ingest.sources.conform import (
     CANONICAL,
     CANONICAL_SCHEMA,
     FileContext,
+    ParseError,
     check_cut_last_value,
     check_unique,
     empty_canonical,
 )
 from ingest.sources.formats import FORMATS
 from ingest.sources.formats.spreadsheet import SheetMissing
+from ingest.sources.lake import MANIFEST_COLUMNS as LAKE_MANIFEST_COLUMNS
 from ingest.sources.registry import Dataset, Registry, Source, load_registry
 
-MANIFEST_COLUMNS = ["dataset_id", "source_id", "path", "rows", "snapshot_sha256", "parsed_at", "config_sha256"]
+MANIFEST_COLUMNS = LAKE_MANIFEST_COLUMNS  # one definition, beside the promotion that writes the manifest
 # status: available | stale (a download failed or the mirror lost its copy, and the last accepted snapshot of
 # that file is used: snapshot_at is its retrieval time) | unavailable | error. plain_reason: why a source is
 # stale, in words for the report (no paths).
@@ -140,25 +157,24 @@ def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
 
 
 def _atomic_write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".csv.tmp")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    _ordinary_mode(tmp)
-    os.replace(tmp, path)
+    import io
+
+    from ingest.sources.lake import write_bytes
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_bytes(path, buf.getvalue().encode("utf-8"))
 
 
 def _append_manifest(cfg: Settings, rows: list[dict[str, Any]]) -> None:
-    path = manifest_path(cfg)
-    new = not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
+    """Add ``rows`` to the lake manifest, whole-file (temporary file and rename). Lake files and their manifest
+    rows are promoted together by :mod:`ingest.sources.lake`; this is for callers that only add rows."""
+    from ingest.sources.lake import _manifest_with, write_bytes
+
+    if rows:
+        write_bytes(manifest_path(cfg), _manifest_with(cfg, rows))
 
 
 def _combined_sha(shas: list[str]) -> str:
@@ -216,10 +232,28 @@ def edition_at(raw_rows: list[dict[str, str]], snaps: list[Snapshot]) -> str:
     return max(out) if out else ""
 
 
-def _plain_error(last_error: str) -> str:
-    """A fetch error in a few plain words: 'HTTP 404 Not Found' stays, anything else is 'no answer'."""
+def _plain_error(last_error: str, unreachable: bool = False) -> str:
+    """A fetch error in a few plain words: 'HTTP 404 Not Found' stays, a host that could not be connected to is
+    'could not be reached', anything else is 'no answer'."""
+    if unreachable:
+        return "the publisher's site could not be reached"
     first = (last_error or "").split(";")[0].strip()
     return first if first.startswith("HTTP ") else "the publisher's site did not answer in time"
+
+
+def unregistered_indicators(source: Source, fid: str, seen: tuple[str, str, dict[str, int]]) -> str:
+    """The rows of file ``fid`` that no registered indicator of ``source`` reads (a multi-indicator export also
+    holding indicators the registry does not list), as one note; "" when every row's indicator is read."""
+    column, option, counts = seen
+    registered = {str(spec.options.get(option)).strip() for d in source.datasets if fid in d.file_ids
+                  for spec in d.indicator_specs if spec.options.get(option) is not None}
+    other = {v: n for v, n in counts.items() if v not in registered}
+    if not other:
+        return ""
+    shown = ", ".join(f"{v!r} ({n:,} rows)" for v, n in sorted(other.items())[:8])
+    more = f" and {len(other) - 8} more" if len(other) > 8 else ""
+    return (f"file {fid} also holds {sum(other.values()):,} row(s) of {len(other)} indicator(s) the registry does "
+            f"not list ({column}: {shown}{more}), not read; add them to the registry entry to use them")
 
 
 def _placeholder(cfg: Settings, source: Source, d: Dataset, missing: dict[str, str]) -> str | None:
@@ -249,9 +283,11 @@ def _placeholder(cfg: Settings, source: Source, d: Dataset, missing: dict[str, s
 
 
 def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: dict[str, Snapshot],
-                  warnings: list[str] | None = None) -> pl.DataFrame:
+                  warnings: list[str] | None = None,
+                  indicators: dict[str, tuple[str, str, dict[str, int]]] | None = None) -> pl.DataFrame:
     """Parse every available file of one dataset and combine them (raises ParseError on a bad file). What the
-    parsers kept out but must not drop silently (e.g. unknown borough codes) is added to ``warnings``."""
+    parsers kept out but must not drop silently (e.g. unknown borough codes) is added to ``warnings``; what a
+    multi-indicator file holds (:func:`ingest.sources.conform.note_indicators`) to ``indicators`` by file id."""
     parser = FORMATS[source.format]
     frames = []
     for fid in dataset.file_ids:
@@ -264,6 +300,8 @@ def parse_dataset(registry: Registry, source: Source, dataset: Dataset, snaps: d
         frames.append((ctx, parser(ctx, dataset, source, registry)))
         if warnings is not None:
             warnings.extend(ctx.warnings)
+        if indicators is not None and ctx.indicators is not None:
+            indicators[fid] = ctx.indicators
     df = pl.concat([fr for _, fr in frames], how="vertical_relaxed") if len(frames) > 1 else frames[0][1]
     check_unique(frames[-1][0], df, dataset.key_columns)
     return df
@@ -277,10 +315,26 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
     (default: the project's ``ingest/registry``). ``staged`` (what ``his ingest`` and ``his build`` use): parsed
     datasets go to the staging area ``data/lake/.staging/<run>/`` and reach the lake only when gate 1 passes
     (:mod:`ingest.sources.lake`); without it they are written to the lake directly (parser tests)."""
+    try:
+        return _run(cfg, sources=sources, offline=offline, registry=registry, staged=staged)
+    except OSError as exc:  # an unwritable or full lake or raw folder: a clear message, not a traceback
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        raise HisError(f"ingest could not write{where}: {exc.strerror or exc}. The accepted lake and its manifest "
+                       "are unchanged (ingest writes only to the staging area and its status files); fix the "
+                       "folder's permissions or free space and run again") from exc
+
+
+def _run(cfg: Settings, *, sources: tuple[str, ...] | list[str] | str, offline: bool,
+         registry: Path | str | None, staged: bool) -> str:
     from ingest.sources import lake as lake_tx
 
+    lake_tx.recover(cfg)  # a promotion a killed run left half done is finished first
+    for folder in (cfg.lake_dir, cfg.raw_dir):  # fail before any download when an output folder is not writable
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
     run_id = (lake_tx.pending_run(cfg) or lake_tx.new_run_id()) if staged else None
     clean_stale_temp(cfg)
+    hosts = UnreachableHosts()  # a publisher found unreachable is not tried again this run
 
     def target(d: Dataset) -> Path:
         return lake_tx.staged_path(cfg, run_id, d.source_id, d.id) if run_id else d.lake_path(cfg)
@@ -308,14 +362,14 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         plain: dict[str, str] = {}  # file id -> why it is stale, in plain words (the report shows these)
         cut: list[str] = []  # files that are the previous snapshot cut inside a value (an error)
         for f in source.files:
-            why = ""
+            why, quiet = "", False
             before = latest_snapshot(cfg, source.id, f.url) if f.ext == "csv" else None
             # file option download: false: the url is a page about the data, not a file (e.g. a returns table
             # compiled for the warehouse): read from the mirror or the cache only, never downloaded
             no_download = {**source.options, **f.options}.get("download") is False
             try:
-                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext,
-                             offline=offline or no_download, max_bytes={**source.options, **f.options}.get("max_bytes"))
+                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline or no_download,
+                             max_bytes={**source.options, **f.options}.get("max_bytes"), hosts=hosts)
                 snaps[f.id] = snap
                 if before is not None and snap.changed:
                     try:
@@ -339,12 +393,15 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 if exc.previous is not None:
                     snaps[f.id] = exc.previous
                     why = f"the download failed ({exc.last_error or exc})"
-                    plain[f.id] = f"the download from the publisher failed ({_plain_error(exc.last_error)})"
+                    quiet = exc.attempts == 0 and bool(exc.unreachable_host)
+                    plain[f.id] = (f"the download from the publisher failed "
+                                   f"({_plain_error(exc.last_error, bool(exc.unreachable_host))})")
                 else:
                     missing[f.id] = f"{f.id}: {exc}"
             if why:  # loud: the final failure and the fallback, on the console and in source_status.csv
                 stale[f.id] = f"{f.id}: using the snapshot of {snaps[f.id].retrieved_at[:10]} because {why}"
-                log(f"  {source.id}/{stale[f.id]}")
+                if not quiet:  # a file of a host already found unreachable: the one line for that host said so
+                    log(f"  {source.id}/{stale[f.id]}")
         if cut:
             errors.extend(cut)
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": "; ".join(cut),
@@ -371,9 +428,12 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         todo: list[tuple[Dataset, pl.DataFrame, str]] = []
         warned: dict[str, list[str]] = {}  # dataset id -> what its parser kept out (gate 1 reports each)
         absent: list[tuple[Dataset, str]] = []  # datasets whose sheet is missing, reported unavailable
+        seen: dict[str, tuple[str, str, dict[str, int]]] = {}  # file id -> the indicators a multi-indicator file holds
         skipped = 0
+        current: Dataset | None = None
         try:
             for d in source.datasets:
+                current = d
                 have = [snaps[fid].sha256 for fid in d.file_ids if fid in snaps]
                 if not have:
                     absent.append((d, "; ".join(missing[fid] for fid in d.file_ids if fid in missing)))
@@ -383,13 +443,15 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 if (prev and prev.get("snapshot_sha256") == combined and prev.get("config_sha256") == config_sha
                         and _lake_is_current(d, cfg)):
                     skipped += 1
-                    dstatus(source, d, "available")
+                    # same bytes, same entry: the note an earlier parse recorded (e.g. unregistered rows) still holds
+                    was = dstatuses.get(d.id) or {}
+                    dstatus(source, d, "available", was.get("reason", "") if was.get("status") == "available" else "")
                     if run_id:  # back to the accepted bytes: an older staged copy must not be promoted
                         lake_tx.unstage(cfg, run_id, d.id)
                     continue
                 policy = _sheet_missing_policy(source, d)
                 try:
-                    todo.append((d, parse_dataset(registry, source, d, snaps, warned.setdefault(d.id, [])),
+                    todo.append((d, parse_dataset(registry, source, d, snaps, warned.setdefault(d.id, []), seen),
                                  combined))
                     for w in warned[d.id]:
                         log(f"  WARNING {w}")
@@ -399,6 +461,12 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                     absent.append((d, exc.reason))
         except HisError as exc:
             errors.append(str(exc))
+            if isinstance(exc, ParseError) and current is not None:
+                # the new bytes do not parse: never the fallback nor the "unchanged" reference of a later run
+                bad = [snaps[fid] for fid in current.file_ids if fid in snaps and snaps[fid].changed
+                       and exc.file_id in (None, fid)]
+                lake_tx.mark_rejected(cfg, [{"source_id": b.source_id, "url": b.url, "sha256": b.sha256} for b in bad],
+                                      run_id or "ingest", current.id, f"ingest: {exc}"[:500])
             statuses[source.id] = {"source_id": source.id, "status": "error", "reason": str(exc), "checked_at": _now()}
             for d in source.datasets:
                 dstatus(source, d, "error", str(exc))
@@ -409,13 +477,23 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
             if (gap := _placeholder(cfg, source, d, missing)) is not None:
                 errors.append(gap)
             log(f"  [{n}/{len(registry_sources)}] {source.id}/{d.id}: UNAVAILABLE ({why})")
+        unread = {fid: note for fid in sorted(seen) if (note := unregistered_indicators(source, fid, seen[fid]))}
+        if unread:  # one line per source: rows of indicators the registry does not list are not read
+            log(f"  NOTE {source.id}: " + "; ".join(unread.values()))
         rows = []
         entries: dict[str, dict[str, Any]] = {}
+        written_files: list[tuple[Path, Path, dict[str, Any]]] = []
         for d, df, combined in todo:
-            _atomic_write_parquet(df, target(d))
             row = {"dataset_id": d.id, "source_id": source.id,
                    "path": str(d.lake_path(cfg).relative_to(Path(cfg.lake_dir).resolve())), "rows": df.height,
                    "snapshot_sha256": combined, "parsed_at": _now(), "config_sha256": config_sha}
+            if run_id:
+                _atomic_write_parquet(df, target(d))
+            else:  # straight to the lake (library call): written beside it, then promoted with the manifest rows
+                dest = d.lake_path(cfg)
+                tmp = dest.with_name(f".{dest.stem}-{os.getpid()}.parquet.tmp")
+                _atomic_write_parquet(df, tmp)
+                written_files.append((tmp, dest, row))
             rows.append(row)
             entries[d.id] = {"row": row, "path": str(target(d)), "warnings": warned.get(d.id) or [],
                              "raw": [{"source_id": snaps[f].source_id, "url": snaps[f].url, "sha256": snaps[f].sha256}
@@ -423,10 +501,14 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         if run_id:
             if entries:
                 lake_tx.record_staged(cfg, run_id, entries)
-        else:
-            _append_manifest(cfg, rows)
+        elif written_files:
+            try:
+                lake_tx.promote_files(cfg, written_files, lake_tx.new_run_id())
+            finally:
+                for tmp, _, _ in written_files:
+                    tmp.unlink(missing_ok=True)
         for d, df, _ in todo:
-            dstatus(source, d, "available")
+            dstatus(source, d, "available", "; ".join(unread[fid] for fid in d.file_ids if fid in unread))
         written += len(todo)
         unchanged += skipped
         notes = [*(f"missing file {m}" for m in missing.values()), *(f"stale: {m}" for m in stale.values()),

@@ -37,7 +37,7 @@ from typing import Any
 import polars as pl
 
 from ingest.sources.areas import LONDON
-from ingest.sources.conform import FileContext, conform, read_csv, read_text, to_number
+from ingest.sources.conform import FileContext, conform, note_indicators, read_csv, read_text, to_number
 
 # Columns both Fingertips layouts share (the API names); each layout adds its own names for the rest.
 API_COMMON = ["Indicator ID", "Area Code", "Sex", "Age", "Category Type", "Category", "Time period",
@@ -96,6 +96,7 @@ def parse_api(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.
     df = read_csv(ctx, [])
     layout = _layout(ctx, df)
     area_name, parent_columns = LAYOUTS[layout]
+    note_indicators(ctx, df, "Indicator ID", "fingertips_id")
     parts = []
     for spec in dataset.indicator_specs:
         fid = spec.options.get("fingertips_id")
@@ -151,6 +152,7 @@ def parse_slim(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl
         return parse_api(ctx, dataset, source, registry)  # the official endpoint's layout
     df = read_csv(ctx, SLIM_COLUMNS)
     sex_column = ctx.options.get("sex_column", "unit")
+    note_indicators(ctx, df, "indicator", "source_label")
     parts = []
     for spec in dataset.indicator_specs:
         label = spec.options.get("source_label")

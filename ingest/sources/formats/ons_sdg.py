@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from ingest.sources.conform import ENGLAND, FileContext, conform, read_csv, to_number
+from ingest.sources.conform import ENGLAND, FileContext, conform, note_indicators, read_csv, to_number
 
 COLUMNS = ["Year", "Series", "Region", "Local authority", "Deprivation decile", "Observation status", "GeoCode",
            "Value"]
@@ -21,6 +21,7 @@ COLUMNS = ["Year", "Series", "Region", "Local authority", "Deprivation decile", 
 def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.DataFrame:
     df = read_csv(ctx, COLUMNS)
     parts = []
+    note_indicators(ctx, df, "Series", "series")
     for spec in dataset.indicator_specs:
         series = spec.options.get("series")
         part = df.filter(pl.col("Series") == series)
