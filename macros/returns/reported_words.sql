@@ -5,6 +5,8 @@
       date_words(expr)        "10 September 2025"
       month_position(expr)    a date as a decimal year to the month: year + month / 12 (end of that month), so the
                               end of 2024 is 2025.0 and consecutive year ends are exactly 1 apart
+      reported_value_words(expr, unit)
+                              a value in a returns unit: "£90,000", "38 per cent", "2,561 employers"
       reported_bound(value, quote, note)
                               'lower' ("more than", "over", "at least", "1,500+", or the note's "lower bound"),
                               'upper' ("nearly", "almost", "up to", "fewer than", "less than", "under", or the
@@ -61,4 +63,9 @@
     {%- endfor %}
     else 'exact'
   end)
+{%- endmacro %}
+
+{% macro reported_value_words(expr, unit='unit') -%}
+  {{ dbt.concat(["case when " ~ unit ~ " = 'GBP' then '£' else '' end", number_words(expr),
+      "case when " ~ unit ~ " = 'GBP' then '' when " ~ unit ~ " = 'percent' then ' per cent' else " ~ dbt.concat(["' '", unit]) ~ " end"]) }}
 {%- endmacro %}

@@ -18,7 +18,7 @@ ranked as (
         row_number() over (
             partition by indicator_id, area_code, period_start, period_end
             order by case publisher_standing when 'official' then 1 when 'programme_partner' then 2 else 3 end,
-                case when published is null then 1 else 0 end, published desc, return_id
+                case when published is null then 1 else 0 end, published desc, source_id, return_id
         ) as pick
     from figures
 ),

@@ -116,6 +116,7 @@ ranked as (
                 case when published is null then 1 else 0 end,
                 published desc,
                 case when success_when = 'at_least' then value else -value end,
+                source_id,
                 return_id
         ) as integer) end as counting_order
     from flagged
@@ -123,16 +124,17 @@ ranked as (
 
 -- conflicts: another figure of the same target and series for the same date with a different value
 conflicts as (
-    select a.target_id, a.return_id, count(*) as n_conflicting
+    select a.target_id, a.source_id, a.return_id, count(*) as n_conflicting
     from ranked as a
     inner join ranked as b
-        on a.target_id = b.target_id and a.series = b.series and a.return_id <> b.return_id
+        on a.target_id = b.target_id and a.series = b.series
+        and not (a.source_id = b.source_id and a.return_id = b.return_id)
         and a.figure_date = b.figure_date and a.value <> b.value
-    group by a.target_id, a.return_id
+    group by a.target_id, a.source_id, a.return_id
 )
 
 select
     r.*,
     coalesce(c.n_conflicting, 0) as n_conflicting
 from ranked as r
-left join conflicts as c on r.target_id = c.target_id and r.return_id = c.return_id
+left join conflicts as c on r.target_id = c.target_id and r.source_id = c.source_id and r.return_id = c.return_id

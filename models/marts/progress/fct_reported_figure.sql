@@ -15,12 +15,13 @@ assessed as (
 unmapped as (
     select f.*
     from figures as f
-    left join (select distinct return_id from assessed) as a on f.return_id = a.return_id
+    left join (select distinct source_id, return_id from assessed) as a
+        on f.source_id = a.source_id and f.return_id = a.return_id
     where a.return_id is null
 ),
 
 status as (
-    select target_id, return_id as counting_return_id, status from {{ ref('fct_target_reported_status') }}
+    select target_id, source_id as counting_source_id, return_id as counting_return_id, status from {{ ref('fct_target_reported_status') }}
 ),
 
 rows_all as (
@@ -43,7 +44,7 @@ rows_all as (
 )
 
 select
-    {{ dbt.concat(['r.return_id', "'|'", "coalesce(r.target_id, '')"]) }} as reported_figure_key,
+    {{ dbt.concat(['r.source_id', "'|'", 'r.return_id', "'|'", "coalesce(r.target_id, '')"]) }} as reported_figure_key,
     r.return_id,
     r.target_id,
     r.commitment_id,
@@ -68,11 +69,11 @@ select
     r.note,
     r.target_ids as target_ids_as_published,
     case when r.n_conflicting > 0 then true else false end as has_conflict,
-    case when s.counting_return_id = r.return_id then true else false end as is_counting,
+    case when s.counting_source_id = r.source_id and s.counting_return_id = r.return_id then true else false end as is_counting,
     case
         when r.target_id is null then 'Not mapped to a target: shown as context.'
         when r.fit = 'context' then 'Context: it does not measure the target (see the fit rationale), so it never counts.'
-        when s.counting_return_id = r.return_id then
+        when s.counting_source_id = r.source_id and s.counting_return_id = r.return_id then
             'Counts: the first by the rule (exact before proxy, then the reviewer''s preferred series, then the latest figure dated by the deadline, then the more official publisher and the later publication).'
         when r.n_conflicting > 0 then
             'Does not count: another figure for the same date disagrees and wins on the rule (the more official publisher, then the later publication, then the figure less favourable to the target).'

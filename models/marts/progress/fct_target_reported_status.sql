@@ -4,11 +4,6 @@
 -- answers which target, and how well, is the curated seed target_reported_measure; the figure that counts is picked
 -- in int_target_reported_figures (counting_order = 1). A proxy figure says at most "uncertain".
 {%- set plan_start = var('plan_start_year', 2021) %}
-{#- a value in the figure's unit, in words: "£90,000", "38 per cent", "2,561 employers" -#}
-{%- macro _in_unit(expr) -%}
-    {{ dbt.concat(["case when unit = 'GBP' then '£' else '' end", number_words(expr),
-        "case when unit = 'GBP' then '' when unit = 'percent' then ' per cent' else " ~ dbt.concat(["' '", 'unit']) ~ " end"]) }}
-{%- endmacro %}
 
 with targets as (
     select target_id, commitment_id, metric, target_value, unit, target_year, direction
@@ -45,11 +40,12 @@ baseline_candidates as (
         row_number() over (
             partition by b.target_id
             order by abs(b.figure_position - ({{ plan_start }} + 0.5e0)), b.standing_order,
-                case when b.published is null then 1 else 0 end, b.published desc, b.return_id
+                case when b.published is null then 1 else 0 end, b.published desc, b.source_id, b.return_id
         ) as baseline_pick
     from figures as b
     inner join counting as c
-        on b.target_id = c.target_id and b.series = c.series and b.return_id <> c.return_id
+        on b.target_id = c.target_id and b.series = c.series
+        and not (b.source_id = c.source_id and b.return_id = c.return_id)
     where b.fit <> 'context' and b.figure_position is not null and c.figure_position is not null
         and b.figure_position < c.figure_position and not c.is_running_total
 ),
@@ -65,6 +61,7 @@ joined as (
         t.direction as target_direction,
         coalesce(mc.n_figures, 0) as n_figures,
         coalesce(mc.n_judging_figures, 0) as n_judging_figures,
+        c.source_id,
         c.return_id,
         c.measure,
         c.series,
@@ -197,11 +194,11 @@ worded as (
     select
         statused.*,
         {{ dbt.concat(["case when bound = 'lower' then 'more than ' when bound = 'upper' then 'nearly ' else '' end",
-            _in_unit('value')]) }}
+            reported_value_words('value')]) }}
             as figure_words,
         {{ dbt.concat([
             "case when target_level = 0 then 'zero' else " ~ dbt.concat([
-                "case when success_when = 'at_most' then 'at most ' else 'at least ' end", _in_unit('target_level')]) ~ " end",
+                "case when success_when = 'at_most' then 'at most ' else 'at least ' end", reported_value_words('target_level')]) ~ " end",
             "case when target_year is null then '' else " ~ dbt.concat(["' by the end of '", 'cast(target_year as ' ~ dbt.type_string() ~ ')']) ~ " end"]) }}
             as target_words,
         case
@@ -269,17 +266,18 @@ select
             ~ " when meets_path is not null then " ~ dbt.concat([
                 "case meets_path when 'yes' then ', on or ahead of' when 'no' then ', behind' else ', a floor below' end",
                 "' the straight path from '",
-                "case when is_running_total then 'nothing' else " ~ _in_unit('baseline_value') ~ " end",
+                "case when is_running_total then 'nothing' else " ~ reported_value_words('baseline_value') ~ " end",
                 "case when baseline_date is null then ' at the plan''s start' when is_running_total then "
                 ~ dbt.concat(["' on '", date_words('baseline_date')]) ~ " else " ~ dbt.concat(["' (figure to '", date_words('baseline_date'), "')'"]) ~ " end",
                 "' to the target, which stood at '",
-                _in_unit('case when abs(path_value_at_figure) >= 100 then round(path_value_at_figure, 0) else round(path_value_at_figure, 1) end'),
+                reported_value_words('case when abs(path_value_at_figure) >= 100 then round(path_value_at_figure, 0) else round(path_value_at_figure, 1) end'),
                 "' then'"])
             ~ " else '' end",
             "case when fit = 'proxy' then " ~ dbt.concat(["'; it is a related figure, not the target''s own measure, so it cannot settle the target ('", 'fit_rationale', "')'"]) ~ " else '' end",
             "case when n_conflicting > 0 then '; another figure for the same date disagrees and is shown beside it' else '' end",
             "'.'"]) }}
     end as status_rule,
+    source_id,
     return_id,
     measure,
     series,

@@ -69,6 +69,7 @@ select
     r.publisher as reported_publisher,
     r.page_title as reported_page_title,
     r.url as reported_url,
+    r.measure as reported_measure,
     r.quote as reported_quote,
     r.has_conflict as reported_has_conflict
 from reported as r
