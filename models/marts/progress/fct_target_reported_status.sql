@@ -106,7 +106,8 @@ pathed as (
         joined.*,
         case when baseline_position is not null and figure_position is not null and deadline_position is not null
                 and target_level is not null and baseline_value is not null
-                and figure_position > baseline_position and deadline_position > baseline_position then
+                and figure_position > baseline_position and deadline_position > baseline_position
+                and figure_position <= deadline_position then
             baseline_value + (target_level - baseline_value)
                 * (figure_position - baseline_position) / (deadline_position - baseline_position)
         end as path_value_at_figure
