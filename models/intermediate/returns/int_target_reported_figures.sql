@@ -25,7 +25,7 @@ mapped as (
 
 targets as (
     select target_id, commitment_id, metric, target_value, unit, target_year, direction
-    from {{ ref('fct_commitment_target') }}
+    from {{ ref('plan_targets') }}
 ),
 
 described as (
