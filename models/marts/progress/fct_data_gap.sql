@@ -23,8 +23,8 @@ verdicts as (
         count(case when outcome_verdict = 'not_enough_data' then 1 end) as n_not_enough_data,
         -- each not-enough-data indicator's own rule ("... London has 4 comparable period(s) up to 2023/24; a trend
         -- needs five."), so the gap says exactly why
-        {{ dbt.listagg("case when outcome_verdict = 'not_enough_data' then " ~ dbt.concat(['indicator_name', "': '", 'verdict_rule']) ~ " end",
-            "' '", ("order by indicator_id" if target.type != 'spark' else none)) }} as not_enough_data_rules
+        {{ sorted_listagg("case when outcome_verdict = 'not_enough_data' then " ~ dbt.concat(['indicator_name', "': '", 'verdict_rule']) ~ " end",
+            "' '") }} as not_enough_data_rules
     from {{ ref('fct_outcome_verdict') }}
     group by scope_id
 ),
