@@ -11,6 +11,8 @@ Stages, in build order:
 - ``report``  build the Evidence site from the marts
 - ``generate`` (not a build stage; ``dbt`` runs it first) write the dbt sources and staging models the
   source registry yields; ``--check`` only compares
+- ``returns`` (not a build stage) ``template`` writes the programme returns workbook to fill, ``check FILE``
+  judges a filled one with gate 1's row rules (:mod:`pipeline.returns`, docs/returns.md)
 
 The stages are imported here (the call graph is in :data:`STAGES`); each imports dbt, Great Expectations or
 Spark only inside its functions, so ``his --help`` and ``his plan`` stay fast.

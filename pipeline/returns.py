@@ -37,38 +37,38 @@ WIDTHS = {"target_ids": 14, "target": 40, "target_value": 12, "target_unit": 16,
           "area_code": 12, "publisher": 24, "page_title": 30, "url": 40, "published": 12, "quote": 60, "note": 40}
 
 INSTRUCTIONS = [
-    "Programme returns workbook: the figures your programme reports against the Health Inequalities Strategy "
-    "Implementation Plan's targets.",
+    ("Programme returns workbook: the figures your programme reports against the Health Inequalities Strategy "
+    "Implementation Plan's targets."),
     "",
-    "The sheet 'returns' has one row per numeric target of the plan: the first five columns (grey) say which "
+    ("The sheet 'returns' has one row per numeric target of the plan: the first five columns (grey) say which "
     "target and are filled in for you. Fill the other columns for each figure you report. For a second figure "
     "of the same target, or a figure that gives context, add a row below (write the target id in target_ids, or "
-    "leave it empty for context). Leave a target's row as it is when you have no figure for it.",
+    "leave it empty for context). Leave a target's row as it is when you have no figure for it."),
     "",
     "Column by column:",
     "return_id: a short id, unique in this workbook (e.g. R001).",
     "target_ids: the plan's target id(s), separated by ';' (e.g. KC1.1-T1;A1.3.1.a-T1). Empty for context.",
     "measure: what is counted, in plain words (e.g. 'School Superzones created to date').",
-    "value: the figure as a plain number: digits and a decimal point only, no commas, no £ or %; write "
-    "'1.3 million' as 1300000 and '£4bn' as 4000000000.",
+    ("value: the figure as a plain number: digits and a decimal point only, no commas, no £ or %; write "
+    "'1.3 million' as 1300000 and '£4bn' as 4000000000."),
     "unit: choose from the list (people, GBP, percent, homes ...).",
-    "basis: cumulative_since_start (a running total since the programme began), in_period (a count within the "
-    "period), or point_in_time (a stock or share on a date).",
-    "period_start, period_end: dates written YYYY-MM-DD (e.g. 2024-03-31); period_end is the date the figure "
-    "refers to. Leave period_start empty if no start is stated.",
+    ("basis: cumulative_since_start (a running total since the programme began), in_period (a count within the "
+    "period), or point_in_time (a stock or share on a date)."),
+    ("period_start, period_end: dates written YYYY-MM-DD (e.g. 2024-03-31); period_end is the date the figure "
+    "refers to. Leave period_start empty if no start is stated."),
     "area_code: E12000007 for London; a borough's code (E09...) for one borough.",
-    "publisher, page_title, url: who published the page the figure is on, its title and its address "
-    "(http:// or https://).",
+    ("publisher, page_title, url: who published the page the figure is on, its title and its address "
+    "(http:// or https://)."),
     "published: the page's date, YYYY-MM-DD, or the word unknown.",
-    "quote: the sentence holding the figure, copied exactly from the page. The figure must appear in it "
-    "(1,300,000 or 1.3 million both match the value 1300000).",
-    "note: anything a reader must know: 'more than' (a lower bound), UK-wide rather than London, a different "
-    "start date, a figure that disagrees with another.",
+    ("quote: the sentence holding the figure, copied exactly from the page. The figure must appear in it "
+    "(1,300,000 or 1.3 million both match the value 1300000)."),
+    ("note: anything a reader must know: 'more than' (a lower bound), UK-wide rather than London, a different "
+    "start date, a figure that disagrees with another."),
     "",
-    "Before you send it: run  his returns check <this file>  (or ask the data team to). It lists every problem, "
-    "one line each (row, column, what is wrong, what is expected). A workbook with a problem cannot be loaded.",
-    "The figures appear in the reports as reported figures, with the page and the quote, never as official "
-    "statistics.",
+    ("Before you send it: run  his returns check <this file>  (or ask the data team to). It lists every problem, "
+    "one line each (row, column, what is wrong, what is expected). A workbook with a problem cannot be loaded."),
+    ("The figures appear in the reports as reported figures, with the page and the quote, never as official "
+    "statistics."),
 ]
 
 

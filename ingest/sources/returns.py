@@ -77,9 +77,9 @@ _MULTIPLIERS = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mn": 10**6, "m
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(thousand|million|billion|mn|bn|k|m|b)\b)?",
                      re.IGNORECASE)
 # Number words: "a quarter of a million", "half a million", "twelve", "fifty grants", "one in five".
-_SMALL = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+_SMALL = {w: i for i, w in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 _SMALL |= {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _FRACTIONS = {"a": Decimal(1), "one": Decimal(1), "half a": Decimal("0.5"), "a half": Decimal("0.5"),
               "a quarter of a": Decimal("0.25"), "quarter of a": Decimal("0.25"),
