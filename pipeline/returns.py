@@ -144,7 +144,12 @@ def check_file(path: Path, root: Path | None = None) -> tuple[int, list[R.Proble
     if ext == "xlsx":
         from openpyxl import load_workbook
 
-        names = load_workbook(path, read_only=True).sheetnames
+        try:
+            book = load_workbook(path, read_only=True)
+        except Exception as exc:  # openpyxl raises zipfile/XML errors of its own for a damaged file
+            raise HisError(f"{path}: cannot be opened as an .xlsx workbook ({exc})") from exc
+        names = book.sheetnames
+        book.close()
         if SHEET not in names:
             raise HisError(f"{path}: no sheet '{SHEET}' (the workbook has {', '.join(names)}); "
                            "is it a returns workbook from `his returns template`?")

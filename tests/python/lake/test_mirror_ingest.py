@@ -38,12 +38,13 @@ EXPECTED_ROWS = {
     ("dft_cw0302_cycling_by_la", "cycling_travel"): 840,                 # 4 frequencies x 35 areas x 6 years
     ("dft_cw0302_cycling_by_la", "cycling_leisure"): 840,
     ("dft_cw0302_cycling_by_la", "cycling_any_purpose"): 840,
+    ("gla_programme_returns", "programme_returns"): 128,                 # R001-R128, one row per reported figure
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("15 sources, 24 datasets written, 0 unchanged, "
+    assert summary == ("16 sources, 25 datasets written, 0 unchanged, "
                        "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}

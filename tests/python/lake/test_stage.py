@@ -16,11 +16,11 @@ from .helpers import lake_fingerprint
 def test_second_run_parses_nothing(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     first = stage.run(cfg)
-    assert "24 datasets written, 0 unchanged" in first
+    assert "25 datasets written, 0 unchanged" in first
     before = lake_fingerprint(cfg.lake_dir)
     manifest_rows = (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n")
     second = stage.run(cfg)
-    assert second == ("15 sources, 0 datasets written, 24 unchanged, "
+    assert second == ("16 sources, 0 datasets written, 25 unchanged, "
                       "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     assert lake_fingerprint(cfg.lake_dir) == before
     assert (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == manifest_rows

@@ -41,3 +41,35 @@ def test_reported_figures_and_their_checks_reach_the_warehouse(mirror_build):
     assert {s for _, s in checks} == {"passed"}
     assert snapshot == [(128,)]
     assert "not official statistics" in source[0][0]
+
+
+@pytest.mark.slow
+def test_a_bad_returns_row_stops_his_build_and_the_published_warehouse_stays(mirror_build_copy, tmp_path, capsys):
+    """`his build` on a copy of the shared build whose mirror's returns table has one row broken (R001's value
+    changed from 86, which its quote states, to 87): the build stops at gate 1 naming R001 and the check, and
+    the published warehouse and the accepted returns lake file are byte-for-byte unchanged."""
+    import hashlib
+    import shutil
+
+    from pipeline.cli import main
+
+    cfg = mirror_build_copy
+    mirror = tmp_path / "mirror"  # a private copy of the mirror (16 MB), which this test may break
+    shutil.copytree(cfg.mirror, mirror)
+    path = mirror / "gla_programme_returns" / "returns.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "\nR001,KC1.1-T1;A1.3.1.a-T1,School Superzones created (to date),86," in text
+    path.write_text(text.replace("School Superzones created (to date),86,", "School Superzones created (to date),87,",
+                                 1), encoding="utf-8")
+    lake = cfg.lake_dir / "gla_programme_returns" / "programme_returns.parquet"
+
+    def sha(p):
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    before = sha(cfg.warehouse), sha(lake)
+    capsys.readouterr()
+    assert main(["build", "--skip", "report", "--data-dir", str(cfg.data_dir), "--mirror", str(mirror)]) == 1
+    said = "".join(capsys.readouterr())
+    assert "check row[value_in_quote]" in said and '"return_id": "R001"' in said
+    assert "build stopped at stage 'check-lake'" in said
+    assert (sha(cfg.warehouse), sha(lake)) == before

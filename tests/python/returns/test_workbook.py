@@ -128,3 +128,7 @@ def test_check_says_when_nothing_is_filled_or_the_file_is_not_a_returns_table(te
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     assert main(["returns", "check", str(other)]) == 1
     assert "missing column(s) 'return_id'" in capsys.readouterr().out
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"not a workbook")
+    assert main(["returns", "check", str(damaged)]) == 1
+    assert "cannot be opened as an .xlsx workbook" in capsys.readouterr().out
