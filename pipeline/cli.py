@@ -49,6 +49,8 @@ STAGE_BY_NAME = {s.name: s for s in STAGES}
 
 ACCEPT_HELP = ("build the warehouse although the lake's last gate-1 run failed or has not run (from the last "
                "accepted datasets only; staged and quarantined data are never read)")
+PLAN_ACCEPT_HELP = ("accept a plan document that differs from its record (ingest/plan/document/expected_structure.yml) "
+                    "and record its new checksum and counts; review the change first")
 EXCLUDE_HELP = ("dbt nodes to leave out (dbt's --exclude syntax, passed through); a build that leaves nodes out is "
                 "never recorded as the published warehouse's complete build")
 
@@ -70,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", action="append", default=[], help="limit the quality gates to these datasets")
     p.add_argument("--accept-unchecked-lake", action="store_true", help=ACCEPT_HELP)
     p.add_argument("--exclude", help=EXCLUDE_HELP)
-    sub.add_parser("plan", parents=[common], help=STAGE_BY_NAME["plan"].help)
+    p.add_argument("--accept-changed-document", action="store_true", help=PLAN_ACCEPT_HELP)
+    p = sub.add_parser("plan", parents=[common], help=STAGE_BY_NAME["plan"].help)
+    p.add_argument("--accept-changed-document", action="store_true", help=PLAN_ACCEPT_HELP)
     p = sub.add_parser("ingest", parents=[common], help=STAGE_BY_NAME["ingest"].help)
     p.add_argument("--source", action="append", default=[], help="only these source ids (repeatable)")
     p.add_argument("--offline", action="store_true", help="never touch the network; use the mirror or the cache")
@@ -139,6 +143,7 @@ def options_from(args: argparse.Namespace) -> Options:
         exclude=getattr(args, "exclude", None),
         accept_unchecked_lake=bool(getattr(args, "accept_unchecked_lake", False)),
         skip=tuple(getattr(args, "skip", None) or ()),
+        accept_changed_document=bool(getattr(args, "accept_changed_document", False)),
         serve=bool(getattr(args, "serve", False)),
         port=int(getattr(args, "port", None) or 3000),
         registry=Path(args.registry) if getattr(args, "registry", None) else None,

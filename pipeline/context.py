@@ -32,6 +32,7 @@ class Options:
     exclude: str | None = None  # dbt: nodes left out, passed through (--exclude)
     accept_unchecked_lake: bool = False  # dbt: build although the lake's last gate-1 run failed or never ran
     skip: tuple[str, ...] = ()  # build: stages skipped (--skip)
+    accept_changed_document: bool = False  # plan: accept a plan document that differs from its record
     serve: bool = False  # report: serve the built site (--serve)
     port: int = 3000  # report: port for --serve
     today: dt.date | None = None  # quality gates: the date "periods are not in the future" is checked against

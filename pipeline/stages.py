@@ -13,7 +13,7 @@ from pipeline.context import BuildContext
 
 def run_plan(ctx: BuildContext) -> str:
     """``plan``: parse the plan document into the plan seeds (``seeds/plan/plan_*.csv``)."""
-    return plan_stage.run(ctx.settings)
+    return plan_stage.run(ctx.settings, accept_changed_document=ctx.options.accept_changed_document)
 
 
 def run_ingest(ctx: BuildContext) -> str:

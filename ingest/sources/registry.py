@@ -40,7 +40,11 @@ RETURNS_FORMATS = {"programme_returns"}
 RETURNS_KEY = ["return_id"]
 AREA_LEVELS = {"borough", "london", "england", "reference"}
 SOURCE_FIELDS = {"id", "title", "publisher", "licence", "homepage", "required", "format", "options", "files",
-                 "datasets", "notes", "cadence"}
+                 "datasets", "notes", "cadence", "plausibility"}
+# `plausibility:` of a source: how gate 1 treats its values against the previous accepted snapshot
+# (pipeline/quality/plausibility.py). Severities error|warn; the share a number in [0, 1]; the tolerance overrides
+# the catalogue unit's (pipeline/quality/suites/lake.yml) with non-negative numbers.
+PLAUSIBILITY_FIELDS = {"scale_change", "revision", "max_revised_share", "tolerance"}
 # The publisher's cadence (registry field ``cadence``) -> (days after the edition in use when a new one is
 # overdue: dbt freshness warn_after, days when it is long overdue: error_after). A new edition is expected one
 # period after the last, plus a grace for publication slipping; long overdue is two missed editions. A one-off
@@ -118,6 +122,7 @@ class Source:
     datasets: list[Dataset]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     cadence: str = "one-off"  # the publisher's cadence (CADENCES)
+    plausibility: dict[str, Any] = field(default_factory=dict)  # validated `plausibility:` (PLAUSIBILITY_FIELDS)
 
     @property
     def freshness_days(self) -> tuple[int, int] | None:
@@ -244,6 +249,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
         required = entry.get("required", False)
         if not isinstance(required, bool):
             check.fail(where, f"field 'required' must be true or false, got {required!r}")
+        plausibility = _plausibility(check, entry.get("plausibility"), where)
         files: list[SourceFile] = []
         for j, f in enumerate(check.need(entry, "files", where, list), start=1):
             fwhere = f"{where} file #{j}"
@@ -329,8 +335,32 @@ def load_registry(path: Path | str | None = None) -> Registry:
             check.fail(where, "a source must yield at least one dataset")
         sources.append(Source(sid, entry["title"], entry["publisher"], entry["licence"], entry["homepage"],
                               required, fmt, dict(entry.get("options") or {}), files, datasets, raw=entry,
-                              cadence=cadence))
+                              cadence=cadence, plausibility=plausibility))
     return Registry(sources=sources, path=path, area_names=area_names)
+
+
+def _plausibility(check: _Checker, block: Any, where: str) -> dict[str, Any]:
+    """The validated ``plausibility:`` block of a source (empty when absent)."""
+    if block is None:
+        return {}
+    pwhere = f"{where} field 'plausibility'"
+    if not isinstance(block, dict):
+        check.fail(pwhere, f"must be a mapping ({', '.join(sorted(PLAUSIBILITY_FIELDS))}), got {block!r}")
+    check.only(block, PLAUSIBILITY_FIELDS, pwhere)
+    for name in ("scale_change", "revision"):
+        if name in block and block[name] not in ("error", "warn"):
+            check.fail(pwhere, f"{name} must be error or warn, got {block[name]!r}")
+    share = block.get("max_revised_share")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1):
+        check.fail(pwhere, f"max_revised_share must be a number from 0 to 1, got {share!r}")
+    tol = block.get("tolerance")
+    if tol is not None:
+        if not isinstance(tol, dict) or not tol or set(tol) - {"absolute", "relative"}:
+            check.fail(pwhere, f"tolerance must be a mapping of absolute and/or relative, got {tol!r}")
+        for k, v in tol.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                check.fail(pwhere, f"tolerance {k} must be a number >= 0, got {v!r}")
+    return dict(block)
 
 
 def _period_selection(entry: dict, d: dict, files: list[SourceFile], file_ids: list[str],

@@ -54,10 +54,14 @@ def read_history(cfg: Settings) -> list[dict[str, Any]]:
 
 
 def ensure_results_file(cfg: Settings) -> Path:
-    """Create an empty results file (with the schema) so dbt can build before any gate has run."""
+    """Create an empty results file (with the schema) so dbt can build before any gate has run; likewise the
+    revisions file (source ``quality.value_revisions``, :mod:`pipeline.quality.plausibility`)."""
+    from pipeline.quality.plausibility import ensure_revisions_file
+
     path = results_path(cfg)
     if not path.exists():
         _write(path, [])
+    ensure_revisions_file(cfg)
     return path
 
 

@@ -21,9 +21,11 @@ from ingest.config import Settings
 from ingest.errors import GateFailed, HisError
 from ingest.progress import log
 from pipeline.context import BuildContext, Options
-from pipeline.quality import results, suites
+from pipeline.quality import plausibility, results, suites
 from pipeline.quality.suites import Check, Target, sql_str
 
+# Checks a dataset gets only as a staged candidate, against the accepted file it replaces.
+CANDIDATE_ONLY = {*plausibility.CHECK_NAMES, "previous_latest_period_complete"}
 # Columns that identify a failing row of an indicator table in the stored sample.
 INDEX_ROWS = ["indicator_id", "area_code", "period_label", "sex", "category"]
 
@@ -149,7 +151,11 @@ def passed_before(history: list[dict[str, Any]], gate: str, dataset: str, snapsh
     if any(not r["success"] and r["severity"] == "error" for r in rows):
         return None
     stored = {r["check_name"]: r for r in rows}
-    if set(stored) != {c.name for c in checks}:
+    # the comparisons with the previous snapshot ran while it was staged; checked again as the accepted file it has
+    # none to compare with, so their absence does not make the snapshot unchecked
+    names = {c.name for c in checks}
+    stored = {n: r for n, r in stored.items() if n in names or n not in CANDIDATE_ONLY}
+    if set(stored) != names:
         return None
     for c in checks:
         r = stored[c.name]
@@ -174,7 +180,9 @@ def lake_targets(cfg: Settings, options: Options,
     catalogue = suites.load_catalogue(cfg)
     manifest = suites.read_manifest(cfg)
     history = results.read_history(cfg)
-    overrides = suites.load_yaml("lake.yml").get("datasets") or {}
+    lake_spec = suites.load_yaml("lake.yml")
+    overrides = lake_spec.get("datasets") or {}
+    plaus_spec = lake_spec.get("plausibility") or {}
     known = _known_areas(cfg, registry)
     statuses = read_source_status(cfg)
     dstatuses = read_dataset_status(cfg)
@@ -249,6 +257,18 @@ def lake_targets(cfg: Settings, options: Options,
             expected = suites.previous_latest(d.lake_path(cfg))
             if expected:
                 checks.append(suites.latest_period_check(expected))
+        comparison = None
+        if (d.kind == "indicator" and d.id in staged and d.lake_path(cfg).exists()
+                and all(k in key for k in plausibility.RECORD_KEY)):
+            # plausibility against the previous accepted snapshot: the lake file this candidate replaces
+            accepted = d.lake_path(cfg)
+            conf = plausibility.resolve(registry, d.source_id, plaus_spec)
+            tols = plausibility.tolerances(plaus_spec, catalogue, list(d.indicators), conf.tolerance)
+            checks += plausibility.checks(accepted, key, tols, conf)
+            assets["revisions"] = plausibility.share_sql(rows_sql, accepted, key, tols)
+            index["revisions"] = []
+            comparison = plausibility.Comparison(d.id, d.source_id, path, accepted, key, tols, conf.scale_factors,
+                                                 conf.scale_band, _lake_snapshot(manifest, d.id, accepted), snapshot)
         prev, origin = suites.previous_rows(manifest, history, d.id, snapshot)
         if prev is not None:
             floor = max(1, int(prev * (1 - suites.MAX_ROW_DROP)))
@@ -263,7 +283,7 @@ def lake_targets(cfg: Settings, options: Options,
         if reused is not None and passed_before(history, "lake", d.id, snapshot, checks):
             reused.append(d.id)
             continue
-        targets.append(Target("lake", d.id, snapshot, assets, index, checks, file=str(path)))
+        targets.append(Target("lake", d.id, snapshot, assets, index, checks, file=str(path), comparison=comparison))
     return targets, skipped
 
 
@@ -460,8 +480,20 @@ def run_lake(ctx: BuildContext) -> str:
 
         bad = {r["dataset"] for r in rows if not r["success"] and r["severity"] == "error"}
         failed = {ds: [r for r in rows if r["dataset"] == ds] for ds in bad}
+        # every revision against the previous accepted snapshot, read before promotion moves the staged files
+        compared = [t.comparison for t in targets if t.comparison is not None]
+        revisions = plausibility.collect(compared) if compared else []
         promoted, quarantined = lake_tx.finish_gate(cfg, run_id, checked, failed, _append_manifest)
         outcome.update(promoted=promoted, quarantined=quarantined)
+        run_at = rows[0]["run_at"] if rows else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        fates = {c.dataset: "accepted" if c.dataset in promoted else "rejected" for c in compared}
+        where = plausibility.record_revisions(cfg, revisions, run_id, run_at, fates)
+        for c in compared:
+            mine = [r for r in revisions if r["dataset"] == c.dataset]
+            scale = sum(1 for r in mine if r["is_scale_change"])
+            log(f"  lake: {c.dataset}: {len(mine)} value(s) revised against snapshot {c.old_snapshot[:12]}"
+                f"{f' ({scale} change(s) of scale)' if scale else ''}"
+                f"{f'; recorded in {where}' if mine and where else ''}")
         if promoted:
             log(f"  lake: {len(promoted)} staged dataset(s) accepted into the lake: {', '.join(promoted)}")
         if quarantined:

@@ -81,6 +81,9 @@ class Target:
     index_columns: dict[str, list[str]]  # asset name -> columns that identify a failing row
     checks: list[Check]
     file: str = ""  # the file checked (gate 1: the staged or accepted Parquet), named in error messages
+    # gate 1: the comparison with the previous accepted snapshot (pipeline.quality.plausibility.Comparison), whose
+    # revisions are recorded after the checks ran
+    comparison: Any = None
 
 
 def sql_ident(name: str) -> str:

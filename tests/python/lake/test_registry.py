@@ -119,3 +119,27 @@ def test_one_indicator_from_two_datasets_needs_disjoint_periods(tmp_path):
         smoking(doc, "fingertips_tobacco_profiles_london_2019")["periods"] = ["2019", "2020"]
     with pytest.raises(HisError, match="periods can overlap"):
         load_registry(_write(tmp_path, widened))
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ("strict", r"field 'plausibility': must be a mapping"),
+    ({"scale_change": "stop"}, r"field 'plausibility': scale_change must be error or warn, got 'stop'"),
+    ({"revision": True}, r"field 'plausibility': revision must be error or warn, got True"),
+    ({"max_revised_share": 1.5}, r"field 'plausibility': max_revised_share must be a number from 0 to 1, got 1.5"),
+    ({"tolerance": {"absolute": -1}}, r"field 'plausibility': tolerance absolute must be a number >= 0, got -1"),
+    ({"tolerance": {"percent": 1}}, r"field 'plausibility': tolerance must be a mapping of absolute and/or relative"),
+    ({"scale": "warn"}, r"field 'plausibility': unknown field\(s\) scale"),
+])
+def test_plausibility_block_is_validated(tmp_path, block, message):
+    """The source's `plausibility:` block (gate 1 against the previous accepted snapshot) fails naming the field."""
+    path = _write(tmp_path, lambda d: d["sources"][0].update(plausibility=block))
+    with pytest.raises(HisError, match=rf"source 'fingertips_ncmp_obesity' {message}"):
+        load_registry(path)
+
+
+def test_plausibility_block_is_kept(tmp_path):
+    block = {"scale_change": "warn", "revision": "error", "max_revised_share": 0.25,
+                  "tolerance": {"absolute": 0.1}}
+    path = _write(tmp_path, lambda d: d["sources"][0].update(plausibility=block))
+    assert load_registry(path).source("fingertips_ncmp_obesity").plausibility == block
+    assert all(s.plausibility == {} for s in load_registry().sources)  # no committed entry overrides the defaults

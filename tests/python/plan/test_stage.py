@@ -48,7 +48,7 @@ def seed_files(cfg) -> dict[str, bytes]:
 
 def test_writes_the_four_seeds_and_reports_counts(tmp_path):
     cfg, _ = project(tmp_path, GOOD)
-    summary = stage.run(cfg)
+    summary = stage.run(cfg, accept_changed_document=True)  # a new document: accepted explicitly
     assert "1 aims, 1 objectives, 1 actions (0 nested), 1 key commitments, 1 targets" in summary
     files = seed_files(cfg)
     assert sorted(files) == sorted(stage.SEED_FILES)
@@ -113,17 +113,18 @@ def test_structural_problems_name_file_and_line(tmp_path, text, line, words):
 
 def test_a_bad_document_leaves_the_previous_seeds_untouched(tmp_path):
     cfg, doc = project(tmp_path, GOOD)
-    stage.run(cfg)
+    stage.run(cfg, accept_changed_document=True)
     before = seed_files(cfg)
     doc.write_text("# Plan\n\n## **1.1 Orphan objective**\n", encoding="utf-8")
-    with pytest.raises(HisError, match="under no aim"):
-        stage.run(cfg)
+    with pytest.raises(HisError, match="under no aim") as err:
+        stage.run(cfg, accept_changed_document=True)  # accepting a change never accepts a document that does not parse
     assert seed_files(cfg) == before
+    assert "differs from the one accepted" in str(err.value)
 
 
 def test_a_failure_while_renaming_rolls_back_to_the_previous_seeds(tmp_path, monkeypatch):
     cfg, doc = project(tmp_path, GOOD)
-    stage.run(cfg)
+    stage.run(cfg, accept_changed_document=True)
     before = seed_files(cfg)
     doc.write_text(GOOD.replace("- Act.", "- Act now.\n- Act again.").replace("50", "60"), encoding="utf-8")
 
@@ -138,7 +139,7 @@ def test_a_failure_while_renaming_rolls_back_to_the_previous_seeds(tmp_path, mon
 
     monkeypatch.setattr(stage.os, "replace", flaky_replace)
     with pytest.raises(HisError, match="previous seeds kept"):
-        stage.run(cfg)
+        stage.run(cfg, accept_changed_document=True)
     monkeypatch.setattr(stage.os, "replace", real_replace)
     assert seed_files(cfg) == before  # all four as they were, no temp or backup file left
     assert calls["n"] >= 3  # the failed rename happened and the first file was restored
@@ -149,7 +150,9 @@ def test_the_cli_runs_the_plan_stage(tmp_path, monkeypatch):
 
     cfg, _ = project(tmp_path, GOOD)
     monkeypatch.setattr(cli, "settings", lambda **kw: cfg)
-    assert cli.main(["plan"]) == 0
+    assert cli.main(["plan"]) == 1  # a document with no accepted record
+    assert seed_files(cfg) == {}
+    assert cli.main(["plan", "--accept-changed-document"]) == 0
     assert sorted(seed_files(cfg)) == sorted(stage.SEED_FILES)
     cfg.project_root.joinpath(stage.DOCUMENT).write_text("", encoding="utf-8")
     assert cli.main(["plan"]) == 1

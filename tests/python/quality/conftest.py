@@ -51,7 +51,7 @@ class StandInRegistry:
 NCMP = StandInDataset(DATASET_ID, SOURCE_ID, "indicator", suites.INDICATOR_KEY, [INDICATOR], "borough")
 
 
-def conform_ncmp(csv_path: Path) -> pl.DataFrame:
+def conform_ncmp(csv_path: Path, indicator: str = INDICATOR, age: str = "4-5 yrs") -> pl.DataFrame:
     """Real NCMP rows in the canonical lake shape (stand-in for the lake's Fingertips-slim parser)."""
     sha = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     raw = pl.read_csv(csv_path, infer_schema_length=0)
@@ -61,7 +61,7 @@ def conform_ncmp(csv_path: Path) -> pl.DataFrame:
     raw = raw.filter(single)  # the pooled deprivation rows are not this dataset's headline periods
     inequality = pl.when(pl.col("inequality") == "NA").then(None).otherwise(pl.col("inequality"))
     frame = raw.select(
-        pl.lit(INDICATOR).alias("indicator_id"),
+        pl.lit(indicator).alias("indicator_id"),
         pl.col("area_code"),
         pl.col("area_name"),
         pl.when(pl.col("area_code").str.starts_with("E09")).then(pl.lit("borough")).otherwise(pl.lit("country"))
@@ -70,7 +70,7 @@ def conform_ncmp(csv_path: Path) -> pl.DataFrame:
         pl.date(year, 9, 1).alias("period_start"),
         pl.date(year + 1, 8, 31).alias("period_end"),
         pl.col("unit").alias("sex"),
-        pl.lit("4-5 yrs").alias("age"),
+        pl.lit(age).alias("age"),
         pl.when(inequality.is_null()).then(None).otherwise(pl.lit("Deprivation quintile")).alias("category_type"),
         inequality.alias("category"),
         pl.when(pl.col("value") == "NA").then(None).otherwise(pl.col("value")).cast(pl.Float64).alias("value"),
