@@ -4,13 +4,16 @@
 -- reported figures (fct_target_reported_status), otherwise not enough data. Each row says which kind of evidence
 -- gave the answer (evidence_kind: 'official statistic' or 'reported figure', never mixed), its rule in words, and
 -- for a reported figure the figure, its date, publisher, page and quote (docs/methods.md, "One answer per target").
+-- When neither judges, the reason given is the official path's if an indicator measuring the target is linked (e.g.
+-- its data are stale), else the reported path's if any reported figure was found, else the official path's.
 with official_ranked as (
     select
         p.*,
         row_number() over (
             partition by p.target_id
             order by case p.status when 'off_track' then 1 when 'uncertain' then 2 when 'on_track' then 3
-                when 'not_enough_data' then 4 else 5 end, p.indicator_id
+                when 'not_enough_data' then 4 else 5 end,
+                case when p.indicator_measures_target then 0 else 1 end, p.indicator_id
         ) as pick
     from {{ ref('fct_commitment_progress') }} as p
 ),
@@ -39,6 +42,7 @@ select
         when o.status in ('on_track', 'uncertain', 'off_track') or r.status in ('achieved', 'on_track', 'uncertain', 'off_track')
             then cast(null as {{ dbt.type_string() }})
         when r.status = 'no_numeric_target' then cast(null as {{ dbt.type_string() }})
+        when coalesce(o.indicator_measures_target, false) then o.not_enough_data_reason
         when r.not_enough_data_reason <> 'no_reported_figure' then r.not_enough_data_reason
         else coalesce(o.not_enough_data_reason, r.not_enough_data_reason)
     end as not_enough_data_reason,
@@ -51,7 +55,9 @@ select
         when o.status in ('on_track', 'uncertain', 'off_track') then o.status_rule
         when r.status in ('achieved', 'on_track', 'uncertain', 'off_track') then r.status_rule
         when r.status = 'no_numeric_target' then r.status_rule
-        -- neither judges: the reported path's reason when some reported figure was found, else the official one's
+        -- neither judges: the official path's reason when an indicator that measures the target was found, else the
+        -- reported path's when some reported figure was found, else the official one's
+        when coalesce(o.indicator_measures_target, false) then o.status_rule
         when r.not_enough_data_reason <> 'no_reported_figure' then r.status_rule
         else coalesce(o.status_rule, r.status_rule)
     end as status_rule,
