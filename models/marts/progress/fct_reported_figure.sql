@@ -69,12 +69,15 @@ select
     r.note,
     r.target_ids as target_ids_as_published,
     case when r.n_conflicting > 0 then true else false end as has_conflict,
+    -- the figures shown side by side share this key: target, series and date
+    case when r.n_conflicting > 0 then {{ dbt.concat(['r.target_id', "'|'", 'r.series', "'|'", 'cast(r.figure_date as ' ~ dbt.type_string() ~ ')']) }}
+    end as conflict_key,
     case when s.counting_source_id = r.source_id and s.counting_return_id = r.return_id then true else false end as is_counting,
     case
         when r.target_id is null then 'Not mapped to a target: shown as context.'
         when r.fit = 'context' then 'Context: it does not measure the target (see the fit rationale), so it never counts.'
         when s.counting_source_id = r.source_id and s.counting_return_id = r.return_id then
-            'Counts: the first by the rule (exact before proxy, then the reviewer''s preferred series, then the latest figure dated by the deadline, then the more official publisher and the later publication).'
+            'Counts: the first by the rule (exact before proxy, then the reviewer''s preferred series, then the latest figure dated by the deadline, then the more official publisher, the later publication and, still tied, the figure less favourable to the target).'
         when r.n_conflicting > 0 then
             'Does not count: another figure for the same date disagrees and wins on the rule (the more official publisher, then the later publication, then the figure less favourable to the target).'
         else {{ dbt.concat(["'Does not count: figure '", 'cast(r.counting_order as ' ~ dbt.type_string() ~ ')',
