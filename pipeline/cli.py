@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", help="where generated data goes (env HIS_DATA_DIR, default ./data)")
     common.add_argument("--warehouse", help="DuckDB warehouse file (env HIS_WAREHOUSE)")
     common.add_argument("--target", choices=["duckdb", "spark"], help="dbt target (env HIS_TARGET)")
+    common.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="when another his command is writing the same data directory, wait up to this long "
+                             "for it (env HIS_LOCK_WAIT; default 0: refuse at once); see docs/outputs.md")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", parents=[common], help="run every stage in order")
@@ -175,7 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = [args.command]
 
-    result = run_stages([STAGE_BY_NAME[n] for n in names], ctx)
+    # One writer per data directory (pipeline/lock.py): a second command refuses (or waits with --wait) before
+    # any stage runs, so it records nothing.
+    from ingest.errors import HisError
+    from pipeline.lock import writer_lock
+
+    try:
+        with writer_lock(cfg, " ".join(["his", *(argv if argv is not None else sys.argv[1:])]), wait=args.wait,
+                         on_wait=say) as held:
+            ctx.writer_lock = held
+            result = run_stages([STAGE_BY_NAME[n] for n in names], ctx)
+    except HisError as exc:
+        say(f"error: {exc}")
+        return 1
     if len(names) > 1 or not result.ok:
         say("\n" + result.table())
     if not result.ok:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,14 @@ class BuildContext:
     decisions: Decisions = field(default_factory=Decisions)
     #: Names this run's log folder, ``<data>/logs/<run_id>/`` (UTC time and process id: unique and sortable).
     run_id: str = field(default_factory=lambda: f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}")
+    #: The data directory's writer lock this command holds (pipeline/lock.py), when run from the CLI.
+    writer_lock: ExitStack | None = None
+
+    def release_writer_lock(self) -> None:
+        """Let other commands write the data directory again (``his report --serve`` only reads from here on)."""
+        if self.writer_lock is not None:
+            self.writer_lock.close()
+            self.writer_lock = None
 
     @classmethod
     def of(cls, settings: Settings, **options: object) -> BuildContext:

@@ -582,6 +582,11 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         self._range = None
         header = self.headers.get("Range", "")
         path = Path(self.translate_path(self.path))
+        if not self._inside_site(path):
+            # a symlink planted in the build folder (or a link the build left) pointing elsewhere on the disk:
+            # the server only ever sends files that really are in the site folder
+            self.send_error(404, "File not found")
+            return None
         if not header.startswith("bytes=") or "," in header or not path.is_file():
             return super().send_head()
         size = path.stat().st_size
@@ -610,6 +615,15 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         return f
+
+    def _inside_site(self, path: Path) -> bool:
+        """Whether ``path``, symlinks resolved, is the site folder or inside it."""
+        root = Path(self.directory).resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return False
+        return real == root or real.is_relative_to(root)
 
     def copyfile(self, source, outputfile):  # type: ignore[override]
         if self._range is None:
@@ -675,6 +689,7 @@ def run(ctx: BuildContext) -> str:
     port = ctx.options.port or DEFAULT_PORT
     if want_serve and (site_dir(cfg) / "index.html").exists():
         log(f"serving the site already built in {site_dir(cfg)}; `his report` rebuilds it")
+        ctx.release_writer_lock()  # serving only reads: other commands may write the data directory meanwhile
         serve(cfg, port)
         return "served"
     figures = build_site(cfg, force=ctx.options.command == "report")
@@ -694,5 +709,6 @@ def run(ctx: BuildContext) -> str:
         summary += ": " + ", ".join(parts)
     if want_serve:
         log(summary)
+        ctx.release_writer_lock()
         serve(cfg, port)
     return summary

@@ -8,6 +8,7 @@ one alone.
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +73,30 @@ def run_stages(stages: list[Stage], ctx: BuildContext) -> BuildReport:
             log(f"[{i}/{len(stages)}] {stage.name}: {stage.help}")
             try:
                 summary = stage.run(ctx) or ""
-            except HisError as exc:
+            except Exception as exc:
+                message = _failure(exc)
+                if message is None:
+                    raise
                 report.results.append(StageResult(stage.name, time.perf_counter() - start, False,
-                                                  str(exc).splitlines()[0]))
-                log(f"error in stage '{stage.name}': {exc}")
+                                                  message.splitlines()[0]))
+                log(f"error in stage '{stage.name}': {message}")
                 say(f"[{i}/{len(stages)}] {stage.name} FAILED; full output: {path}")
                 break
             report.results.append(StageResult(stage.name, time.perf_counter() - start, True, summary))
             say(f"[{i}/{len(stages)}] {stage.name} done in {report.results[-1].seconds:.1f}s {summary}")
     return report
+
+
+def _failure(exc: BaseException) -> str | None:
+    """The message a failed stage reports, or None for an exception that is a bug (it propagates).
+
+    Besides :class:`HisError` (the stages' own, clear messages), faults of the machine a stage could not
+    foresee end in the FAILED summary too rather than a traceback: an operating-system error (a full disk, a
+    read-only or immutable file, a folder that vanished) and a DuckDB error (a file another program locked or
+    damaged). Their traceback goes to the stage log for whoever investigates."""
+    if isinstance(exc, HisError):
+        return str(exc)
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
+        log("".join(traceback.format_exception(exc)))
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -147,9 +147,11 @@ def run_collect(ctx: BuildContext) -> str:
     cfg = ctx.settings
     if cfg.target != "spark":
         return f"nothing to collect on the {cfg.target} target"
-    from pipeline.warehouse import candidate_path
+    from pipeline.warehouse import candidate_path, discard_candidate, seal_candidate
 
+    discard_candidate(cfg)  # no record outlives the file it was written for
     got = collect_marts(cfg, candidate_path(cfg))
+    seal_candidate(cfg, {})  # its completion record: gate 2 and publish accept no candidate without one
     return (f"{len(got.rows)} marts, {sum(got.rows.values()):,} rows copied from Spark into "
             f"{got.path.name} in {got.seconds:.1f}s")
 

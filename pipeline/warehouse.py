@@ -4,14 +4,33 @@ The warehouse is never left half-built: dbt builds into a *candidate* copy of th
 (``<warehouse>.candidate``). ``his dbt`` alone publishes the candidate when dbt succeeds; inside
 ``his build`` the candidate is published only after quality gate 2 passes (see :func:`publish`),
 so a failed build or gate leaves the previous warehouse exactly as it was.
+
+Whole files only (issue 26; docs/outputs.md, "One writer, whole files"):
+
+- A candidate is publishable only with its own *completion record* (``<candidate>.inputs.json``), written by
+  :func:`seal_candidate` after dbt succeeded and the candidate was checkpointed (no ``.wal`` beside it): the
+  inputs it was built from and its sha256. :func:`verify_candidate` refuses a candidate without one, with a
+  ``.wal`` beside it, or whose bytes no longer match it (a leftover of a killed dbt run, say); gate 2 and
+  :func:`publish` both call it, and gate 2 writes the sha256 it checked into the record, which publish
+  compares.
+- :func:`publish` never replaces a warehouse another process holds open for writing (DuckDB's own lock on the
+  file, tested with a shared POSIX lock held across the rename) and never leaves a ``.wal`` beside the
+  published file.
+- The published warehouse's build record keeps its sha256; "unchanged since it was built (and passed gate 2)"
+  is decided by that checksum (:func:`published_unverified`), never assumed from the record alone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,35 +138,206 @@ def _close_duckdb() -> None:
             manager._ENV = None
 
 
-def prepare_candidate(cfg: Settings) -> Path:
-    """Copy the published warehouse to the candidate path (incremental models build on it)."""
+def wal_path(db: Path) -> Path:
+    """DuckDB's write-ahead log of ``db``: changes not yet written into the file itself."""
+    return Path(str(db) + ".wal")
+
+
+def file_sha256(path: Path) -> str:
+    """Streaming sha256 of a file (1 MiB blocks; a few seconds per GB, see docs/outputs.md)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def prepare_candidate(cfg: Settings, copy: bool = True) -> Path:
+    """Copy the published warehouse to the candidate path (incremental models build on it); with ``copy=False``
+    the candidate starts empty.
+
+    The old candidate's completion record goes first, so no record ever describes a file it was not written
+    for; the copy goes to a temporary name and is renamed into place, so a full disk leaves no half copy."""
     cand = candidate_path(cfg)
     cand.parent.mkdir(parents=True, exist_ok=True)
+    _state_path(cand).unlink(missing_ok=True)
     for suffix in ("", ".wal"):
         Path(str(cand) + suffix).unlink(missing_ok=True)
-    if cfg.warehouse.exists():
-        shutil.copy2(cfg.warehouse, cand)
+    if copy and cfg.warehouse.exists():
+        tmp = cand.with_name(f".{cand.name}.copying")
+        try:
+            shutil.copyfile(cfg.warehouse, tmp)
+            os.replace(tmp, cand)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            size = cfg.warehouse.stat().st_size
+            raise HisError(f"could not copy the published warehouse {cfg.warehouse} ({size / 1e6:,.1f} MB) to the "
+                           f"candidate {cand}: {exc.strerror or exc} (errno {exc.errno}); free space in "
+                           f"{cand.parent} (or make it writable) and run again. The published warehouse is "
+                           "unchanged and no candidate was left.") from exc
     return cand
 
 
-def publish(cfg: Settings, *, gate2: str = "not run") -> None:
-    """Atomically replace the published warehouse with the candidate (and record what it was built from)."""
+def checkpoint(db: Path) -> None:
+    """Write everything DuckDB still holds in ``db``'s write-ahead log into the file; refuse if a log remains."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    if wal_path(db).exists():
+        raise HisError(f"{wal_path(db)} is still there after a checkpoint of {db}: another process has the file "
+                       "open; it is not sealed for publishing")
+
+
+def seal_candidate(cfg: Settings, state: dict[str, Any]) -> dict[str, Any]:
+    """Checkpoint the candidate dbt (or the Spark collect stage) just finished, then write its completion record:
+    ``state`` (the inputs it was built from; empty for a partial build) plus ``complete``, the sha256 and size."""
     cand = candidate_path(cfg)
+    checkpoint(cand)
+    record = {**state, "complete": True, "sha256": file_sha256(cand), "bytes": cand.stat().st_size,
+              "sealed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    _write_state(_state_path(cand), record)
+    return record
+
+
+def verify_candidate(cfg: Settings) -> dict[str, Any]:
+    """The candidate's completion record, once the candidate is proved to be the file it describes; else a
+    HisError naming the file and why it is neither checked nor published."""
+    cand, record_path = candidate_path(cfg), _state_path(candidate_path(cfg))
     if not cand.exists():
-        raise HisError(f"no candidate warehouse at {cand} to publish; run the dbt stage first")
-    state_path = _state_path(cfg.warehouse)
-    state_path.unlink(missing_ok=True)  # a crash between the two renames leaves no stale fingerprint
-    os.replace(cand, cfg.warehouse)
-    cand_state = _state_path(cand)
-    if cand_state.exists():
-        state = json.loads(cand_state.read_text(encoding="utf-8"))
-        _write_state(state_path, {**state, "gate2": gate2})
-        cand_state.unlink()
+        raise HisError(f"no candidate warehouse at {cand}; run the dbt stage first")
+    advice = (f"it is neither checked nor published. `his build` (or `his dbt`) builds a new one; or delete {cand} "
+              "and the files beside it named after it")
+    if wal_path(cand).exists():
+        raise HisError(f"the candidate warehouse {cand} has a write-ahead log beside it ({wal_path(cand).name}): "
+                       "the dbt run that wrote it never finished (killed, or still running elsewhere), so its "
+                       f"tables are partly in the log; {advice}")
+    record = warehouse_state(cand)
+    if not record.get("complete") or not record.get("sha256"):
+        raise HisError(f"the candidate warehouse {cand} has no completion record ({record_path.name} is "
+                       f"{'missing' if not record_path.exists() else 'not a completion record'}): no dbt run that "
+                       "succeeded finished it (a dbt run killed part-way leaves such a file); " + advice)
+    sha = file_sha256(cand)
+    if sha != record["sha256"]:
+        raise HisError(f"the candidate warehouse {cand} changed after dbt finished it: its sha256 is {sha[:16]}, "
+                       f"its completion record {record_path.name} says {record['sha256'][:16]}; " + advice)
+    return record
+
+
+def mark_checked(cfg: Settings, record: dict[str, Any], only: list[str] | None = None) -> None:
+    """Gate 2 passed on the candidate whose sha256 ``record`` holds (verified just before the gate read it);
+    ``only``: the marts checked when ``--dataset`` limited the gate (the published record then says so)."""
+    _write_state(_state_path(candidate_path(cfg)), {**record, "gate2_sha256": record["sha256"],
+                                                    "gate2_only": only})
+
+
+def foreign_writer(db: Path) -> str | None:
+    """None when no other process has ``db`` open for writing; else DuckDB's words for who has (with its pid)."""
+    import duckdb
+
+    if not db.exists():
+        return None
+    fd = os.open(db, os.O_RDONLY)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # DuckDB holds an exclusive lock while open read-write
+        return None
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:  # only to name the holder: DuckDB's message carries its pid
+        duckdb.connect(str(db), read_only=True).close()
+    except duckdb.Error as exc:
+        found = re.search(r"Conflicting lock is held in (.*?\(PID \d+\))", str(exc))
+        if found:
+            return found.group(1)
+    return "another process"
+
+
+def writer_refusal(db: Path, holder: str, what: str) -> str:
+    return (f"{db} is open for writing by another process ({holder}), e.g. a DuckDB shell, a notebook or a plain "
+            f"`dbt build`; {what}. Close that program (or let it finish) and run again.")
+
+
+@contextmanager
+def held_against_writers(db: Path, what: str) -> Iterator[None]:
+    """While inside, no other process can open ``db`` for writing: a shared POSIX lock on it, the kind DuckDB
+    takes and respects (readers still may). Refuses at once when a writer already has it open."""
+    if not db.exists():
+        yield
+        return
+    fd = os.open(db, os.O_RDONLY)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            fd = -1
+            raise HisError(writer_refusal(db, foreign_writer(db) or "another process", what)) from None
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # releases the lock
+
+
+def publish(cfg: Settings, *, gate2: str = "not run") -> None:
+    """Atomically replace the published warehouse with the candidate (and record what it was built from).
+
+    Only a candidate :func:`verify_candidate` accepts (and, after gate 2, the very bytes gate 2 passed) is
+    published; never over a warehouse another process holds open for writing; a write-ahead log an earlier
+    writer left beside the old file is removed first (DuckDB would replay it onto the new file)."""
+    cand = candidate_path(cfg)
+    record = verify_candidate(cfg)
+    if gate2 == "passed" and record.get("gate2_sha256") != record["sha256"]:
+        raise HisError(f"the candidate warehouse {cand} is not the file gate 2 passed (its completion record has "
+                       "no gate-2 checksum equal to its own): not published; `his build` checks and publishes")
+    what = f"the checked candidate {cand.name} was not published (it is kept) and {cfg.warehouse.name} is unchanged"
+    with held_against_writers(cfg.warehouse, what):
+        stale = wal_path(cfg.warehouse)
+        if stale.exists():
+            # nobody has the old file open for writing (we hold a lock no writer can share), so this log is a
+            # leftover of a writer that ended without closing it; it belongs to the file being replaced
+            log(f"  WARNING removed {stale}: a write-ahead log another process left beside the old warehouse without "
+                "closing it (DuckDB would have replayed it onto the new file)")
+            stale.unlink()
+        try:
+            os.replace(cand, cfg.warehouse)
+        except OSError as exc:
+            raise HisError(f"could not replace {cfg.warehouse} with the checked candidate: {exc.strerror or exc} "
+                           f"(is the file or its folder read-only or immutable? see `lsattr`); {what}") from exc
+    # A crash before this line leaves the old record, whose sha256 is not the new file's: the next build
+    # sees that (published_unverified) and rebuilds rather than trusting it.
+    if gate2 == "passed" and record.get("gate2_only"):  # --dataset: never taken for a full pass later
+        gate2 = f"passed on {', '.join(record['gate2_only'])} only"
+    state = {k: v for k, v in record.items() if k not in ("complete", "gate2_sha256", "gate2_only")}
+    _write_state(_state_path(cfg.warehouse), {**state, "gate2": gate2})
+    _state_path(cand).unlink(missing_ok=True)
+
+
+def published_unverified(cfg: Settings) -> str | None:
+    """None when the published warehouse is, byte for byte, the file this pipeline published (its sha256 equals
+    the one in its build record and no write-ahead log is beside it); else why not, in words."""
+    wh = cfg.warehouse
+    if wal_path(wh).exists():
+        return (f"a write-ahead log {wal_path(wh).name} is beside it: another process changed it and has not "
+                "closed it")
+    recorded = published_state(cfg).get("sha256")
+    if not recorded:
+        return f"its build record {_state_path(wh).name} holds no checksum (missing, or from an older version)"
+    sha = file_sha256(wh)
+    if sha != recorded:
+        return (f"its sha256 is {sha[:16]}, not the {recorded[:16]} recorded when it was published: something "
+                "else wrote to it (a plain `dbt build`, a DuckDB session)")
+    return None
 
 
 def discard_candidate(cfg: Settings) -> None:
-    candidate_path(cfg).unlink(missing_ok=True)
     _state_path(candidate_path(cfg)).unlink(missing_ok=True)
+    for suffix in ("", ".wal"):
+        Path(str(candidate_path(cfg)) + suffix).unlink(missing_ok=True)
 
 
 # --- "nothing changed": the inputs a warehouse was built from ----------------------------------------------
@@ -278,26 +468,39 @@ def run(ctx: BuildContext) -> str:
     full_refresh = False
     changed: list[str] = []
     lake_sources = lake_sources_signature(cfg)
+    unverified = None
+    if cfg.target == "duckdb" and cfg.warehouse.exists():
+        holder = foreign_writer(cfg.warehouse)
+        if holder:  # fail now rather than after the whole build, at publish
+            raise HisError(writer_refusal(cfg.warehouse, holder, "nothing was built and the published warehouse "
+                                          "is unchanged"))
+        unverified = published_unverified(cfg)
+        if unverified:
+            log(f"  the published warehouse {cfg.warehouse} is not byte for byte the file this pipeline published: "
+                f"{unverified}; it is neither skipped as unchanged nor built on: --full-refresh")
     if cfg.target == "duckdb":
         project = project_fingerprint(cfg, args)
     if project is not None and not (options.select or options.exclude):  # a partial build is never recorded
         fingerprint = inputs_fingerprint(cfg, args, project, lake_sources)
         # Only `his build` skips an unchanged build; `his dbt` always runs dbt.
-        if (options.command == "build" and cfg.warehouse.exists()
+        if (options.command == "build" and cfg.warehouse.exists() and unverified is None
                 and published_state(cfg).get("fingerprint") == fingerprint):
             discard_candidate(cfg)
             ctx.decisions.dbt_unchanged = True
-            return f"inputs unchanged since the published warehouse was built ({fingerprint[:12]}): build skipped"
+            return (f"inputs unchanged since the published warehouse was built ({fingerprint[:12]}; its sha256 "
+                    "checked): build skipped")
     if cfg.target == "duckdb":
-        cand = prepare_candidate(cfg)
+        # a published file that is not the one we published is not built on: the candidate starts empty
+        cand = prepare_candidate(cfg, copy=unverified is None)
         # Incremental models (fct_indicator_value) add to the copy of the published warehouse only while the
         # project is the one that built it; after any model, macro or seed change they are rebuilt in full.
         state = published_state(cfg)
         full_refresh = (not cfg.warehouse.exists() or state.get("project_fingerprint") != project
-                        or "lake_sources" not in state)
+                        or "lake_sources" not in state or unverified is not None)
         if full_refresh and cfg.warehouse.exists():
-            log("  the published warehouse was built from other project files (or has no build record): "
-                "--full-refresh")
+            if unverified is None:
+                log("  the published warehouse was built from other project files (or has no build record): "
+                    "--full-refresh")
             args = [*args, "--full-refresh"]
         elif not full_refresh:
             old, new = state["lake_sources"], lake_sources
@@ -321,9 +524,12 @@ def run(ctx: BuildContext) -> str:
             f"dbt build failed: {len(failed)} node(s) failed: {names}. "
             "The published warehouse is unchanged; the dbt output is in the stage log."
         )
-    if cand is not None and fingerprint is not None:
-        _write_state(_state_path(cand), {"fingerprint": fingerprint, "project_fingerprint": project,
-                                          "lake_sources": lake_sources})
+    if cand is not None:
+        # The completion record: without it the candidate is never checked nor published. A partial build
+        # (--select/--exclude) records no inputs, so it is never taken for a complete build of them.
+        inputs = ({"fingerprint": fingerprint, "project_fingerprint": project, "lake_sources": lake_sources}
+                  if fingerprint is not None else {})
+        seal_candidate(cfg, inputs)
     # Inside `his build`, gate 2 checks the candidate and publishes it; run alone, publish now.
     if cand is not None and options.command != "build":
         publish(cfg)

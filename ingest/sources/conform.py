@@ -54,7 +54,7 @@ PUBLISHER_JUDGEMENTS = ["publisher_comparison_england", "publisher_comparison_lo
 
 # How publishers write a suppressed or missing value. Each becomes null (never zero), the token kept in the note.
 SUPPRESSED = {"", "NA", "N/A", "*", "x", "X", "..", "c", ".", "-", ":", "#"}
-from ingest.sources.areas import AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: F401  (the one definition)
+from ingest.sources.areas import AREA_NAMES, AREA_TYPES, ENGLAND, LONDON, LONDON_BOROUGHS  # noqa: F401  (the one definition)
 
 # Area types kept unless a dataset's ``area_types`` option says otherwise (Inner/Outer London, ``sub_region``,
 # are opted into by the sources that publish them).
@@ -227,11 +227,41 @@ def read_csv(ctx: FileContext, required: list[str]) -> pl.DataFrame:
         df = pl.read_csv(io.StringIO(text), infer_schema=False)
     except pl.exceptions.PolarsError as exc:
         raise ctx.fail(f"cannot be read as CSV: {exc}") from exc
+    df = apply_header_map(ctx, df)
     require_columns(ctx, df, required)
     check_csv_complete(ctx, text)
     if df.height == 0:
         raise ctx.fail("the file has a header but no data rows")
     return df
+
+
+def apply_header_map(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:
+    """Registry option ``header_map`` ({column name in the file: the name the format expects}): rename the
+    columns of a file whose header a republisher rewrote (e.g. a Fingertips export whose ``Indicator ID`` became
+    ``IndicatorID``), so the file is read as published and the parser stays the format's own. Every name the
+    map gives must be in the file's header and no two columns may end up with one name; either is an error
+    naming the columns (a header changed again is found, never guessed). A mapped name the file lacks is
+    accepted when the file already has the expected name: the official download of the same data, in the
+    format's own layout, then reads through the same registry entry."""
+    mapping = ctx.options.get("header_map")
+    if not mapping:
+        return df
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+                                                for k, v in mapping.items()):
+        raise ctx.fail(f"registry option 'header_map' must map column names in the file to the names the format "
+                       f"expects ({{file name: expected name}}), got {mapping!r}")
+    mapping = {k: v for k, v in mapping.items() if k in df.columns or v not in df.columns}
+    missing = [k for k in mapping if k not in df.columns]
+    if missing:
+        raise ctx.fail(f"registry option 'header_map' names column(s) {', '.join(repr(c) for c in missing)} that "
+                       f"the file does not have; the file has {', '.join(repr(c) for c in df.columns)} "
+                       "(the header changed again? update the map)")
+    renamed = [mapping.get(c, c) for c in df.columns]
+    clashes = sorted({n for n in renamed if renamed.count(n) > 1})
+    if clashes:
+        raise ctx.fail(f"registry option 'header_map' would give more than one column the name(s) "
+                       f"{', '.join(repr(c) for c in clashes)}")
+    return df.rename(mapping)
 
 
 def require_columns(ctx: FileContext, df: pl.DataFrame, required: list[str]) -> None:
@@ -337,10 +367,11 @@ def conform(ctx: FileContext, df: pl.DataFrame, *, area_level: str, area_names: 
     if df.height == 0:
         raise ctx.fail("no rows for London boroughs, London (E12000007) or England (E92000001) after filtering; "
                        "wrong file or renamed area codes?")
-    # Area names: the publisher's, else the registry's name for the code.
-    if area_names:
-        df = df.with_columns(pl.coalesce(pl.col("area_name").replace("", None),
-                                         pl.col("area_code").replace_strict(area_names, default=None)).alias("area_name"))
+    # Area names: the publisher's, else the registry's name for the code, else the warehouse geography's
+    # (seeds/reference/london_areas.csv; for a file that gives codes only, e.g. MHCLG's net additional dwellings).
+    names = {**AREA_NAMES, **(area_names or {})}
+    df = df.with_columns(pl.coalesce(pl.col("area_name").replace("", None),
+                                     pl.col("area_code").replace_strict(names, default=None)).alias("area_name"))
     # Periods: select (registry periods / exclude_periods), then parse each distinct (indicator, label) once.
     indicator_options = indicator_options or {}
     pairs = df.select("indicator_id", "period_label").unique().sort("indicator_id", "period_label")

@@ -3,7 +3,7 @@
 - ``calendar_year``   "2011"                      -> 2011-01-01 .. 2011-12-31
 - ``pooled_years``    "2015 - 17" (3-year pooled) -> 2015-01-01 .. 2017-12-31
 - ``academic_year``   "2014/15"                   -> 2014-09-01 .. 2015-08-31 (school year, e.g. NCMP)
-- ``financial_year``  "2014/15"                   -> 2014-04-01 .. 2015-03-31
+- ``financial_year``  "2014/15" (or "2014-15")    -> 2014-04-01 .. 2015-03-31 (labelled "2014/15")
 - ``active_lives_year`` "2015/16"                 -> 2015-11-15 .. 2016-11-14 (Sport England Active Lives
   Adult survey runs mid-November to mid-November)
 - ``active_lives_year_ending`` "2021"            -> "2020/21", 2020-11-15 .. 2021-11-14 (a survey year labelled
@@ -13,7 +13,10 @@
 - ``april``           "2024" (ASHE reference period) -> 2024-04-01 .. 2024-04-30
 
 A pooled label of two academic/financial years, "2020/21 - 24/25", spans the start of the first to the
-end of the last. ``month`` labels are normalised to "YYYY-MM" so the same month always has one label.
+end of the last. These split years may also be written with a hyphen, as MHCLG and others publish them
+("2022-23", "2020-21 - 24-25"): the hyphen form is normalised to the slash form ("2022/23"), so one period
+has one label whichever way a publisher writes it, and a published file never needs editing. ``month``
+labels are normalised to "YYYY-MM" so the same month always has one label.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from datetime import date
 
 PERIOD_TYPES = {"calendar_year", "pooled_years", "academic_year", "financial_year", "active_lives_year",
                 "active_lives_year_ending", "month", "april"}
+# the hyphen of a split year written "2022-23" (normalised to "2022/23")
+_SPLIT_HYPHEN = re.compile(r"^(\d{2}|\d{4})-(\d{2}|\d{4})$")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 
 
@@ -34,7 +39,7 @@ def _century(two: str, ref: int) -> int:
 
 
 def _split_year(label: str, start_month: int, start_day: int) -> tuple[date, date] | None:
-    m = re.fullmatch(r"(\d{4})/(\d{2}|\d{4})", label.strip())
+    m = re.fullmatch(r"(\d{4})[/-](\d{2}|\d{4})", label.strip())
     if not m:
         return None
     y0 = int(m.group(1))
@@ -70,18 +75,21 @@ def parse_period(label: str, period_type: str) -> tuple[str, date, date]:
     elif period_type in {"academic_year", "financial_year", "active_lives_year"}:
         sm, sd = {"academic_year": (9, 1), "financial_year": (4, 1), "active_lives_year": (11, 15)}[period_type]
         parts = [p.strip() for p in re.split(r"\s+-\s+", text)]
+        # "2022-23" is "2022/23": the hyphen between the two years of one split year becomes a slash
+        hyphenated = any(_SPLIT_HYPHEN.match(p) for p in parts)
+        label = " - ".join(_SPLIT_HYPHEN.sub(r"\1/\2", p) for p in parts) if hyphenated else text
         if len(parts) == 1:
             span = _split_year(parts[0], sm, sd)
             if span:
-                return text, span[0], span[1]
+                return label, span[0], span[1]
         elif len(parts) == 2:
             first = _split_year(parts[0], sm, sd)
-            m = re.fullmatch(r"(\d{2})/(\d{2})", parts[1])
+            m = re.fullmatch(r"(\d{2})[/-](\d{2})", parts[1])
             if first and m:
                 y1 = _century(m.group(2), first[0].year)
                 last = _split_year(f"{y1 - 1}/{y1}", sm, sd)
                 if last and last[1] >= first[1]:
-                    return text, first[0], last[1]
+                    return label, first[0], last[1]
     elif period_type == "month":
         m = re.fullmatch(r"([A-Za-z]{3})[- ](\d{2}|\d{4})", text)
         if m and m.group(1).lower() in _MONTHS:

@@ -118,12 +118,21 @@ def _sheet_missing_policy(source: Source, dataset: Dataset) -> str:
     return policy
 
 
+def _ordinary_mode(tmp: str) -> None:
+    """mkstemp creates its file 0600; the lake and status files are ordinary files (0666 less the umask, like
+    any file the user writes), readable by the analysts and services that read the data directory."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+
+
 def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet.tmp")
     os.close(fd)
     try:
         df.write_parquet(tmp)
+        _ordinary_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -137,6 +146,7 @@ def _atomic_write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+    _ordinary_mode(tmp)
     os.replace(tmp, path)
 
 
@@ -300,9 +310,12 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
         for f in source.files:
             why = ""
             before = latest_snapshot(cfg, source.id, f.url) if f.ext == "csv" else None
+            # file option download: false: the url is a page about the data, not a file (e.g. a returns table
+            # compiled for the warehouse): read from the mirror or the cache only, never downloaded
+            no_download = {**source.options, **f.options}.get("download") is False
             try:
-                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext, offline=offline,
-                             max_bytes={**source.options, **f.options}.get("max_bytes"))
+                snap = fetch(cfg, source.id, f.url, mirror_path=f.mirror_path, ext=f.ext,
+                             offline=offline or no_download, max_bytes={**source.options, **f.options}.get("max_bytes"))
                 snaps[f.id] = snap
                 if before is not None and snap.changed:
                     try:
@@ -317,6 +330,9 @@ def run(cfg: Settings, *, sources: tuple[str, ...] | list[str] = (), offline: bo
                 if snap.fallback:  # the mirror had no copy: the last accepted snapshot stands in
                     why, plain[f.id] = snap.fallback, "the offline copy of the publisher's file is missing"
             except SourceUnavailable as exc:
+                if no_download and cfg.mirror is None:
+                    exc = SourceUnavailable(f"{exc} (the file has no download, registry file option download: "
+                                            "false: set a mirror that holds it)", source_id=source.id, url=f.url)
                 missing[f.id] = f"{f.id}: {exc}"
                 log(f"  {source.id}/{f.id}: MISSING ({exc})")
             except FetchError as exc:  # download failed but an earlier snapshot exists: use it, say so

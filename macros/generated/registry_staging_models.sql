@@ -9,9 +9,12 @@
     'stg_fingertips_life_expectancy__indicator_values',
     'stg_fingertips_lifestyle__indicator_values',
     'stg_fingertips_ncmp_obesity__indicator_values',
+    'stg_fingertips_suicide_prevention_london_2019__indicator_values',
     'stg_fingertips_tobacco_profiles_london_2019__indicator_values',
     'stg_gla_his_indicators__indicator_values',
     'stg_gla_london_air_quality__indicator_values',
+    'stg_mhclg_affordable_housing_supply_la__indicator_values',
+    'stg_mhclg_net_additional_dwellings_la__indicator_values',
     'stg_ons_ashe_living_wage__indicator_values',
     'stg_ons_sdg_air_pollution_mortality__indicator_values'
   ]) }}

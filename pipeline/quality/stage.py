@@ -313,16 +313,29 @@ def candidate_or_warehouse(cfg: Settings) -> Path:
 
 
 def warehouse_connect_args(db: Path) -> dict[str, Any]:
-    """Read-only access to the warehouse; a clear error if this process still holds it open read/write."""
+    """Read-only access to the warehouse; a clear error if this process still holds it open read/write, if
+    another process holds it open for writing, or if a write-ahead log is beside it (DuckDB would check the file
+    with someone else's unfinished changes replayed onto it)."""
     import duckdb
 
+    from pipeline.warehouse import foreign_writer, wal_path, writer_refusal
+
+    holder = foreign_writer(db)
+    if holder:
+        raise HisError(writer_refusal(db, holder, "gate 2 does not check a file that is being changed"))
+    if wal_path(db).exists():
+        raise HisError(f"a write-ahead log {wal_path(db)} is beside {db}: a process changed it and ended without "
+                       "closing it, so the file is not whole; gate 2 does not check it. `his build` rebuilds the "
+                       "warehouse (and removes that log when it publishes)")
     try:
         duckdb.connect(str(db), read_only=True).close()
     except duckdb.ConnectionException as exc:
         if "different configuration" not in str(exc):
-            raise
+            raise HisError(f"gate 2 cannot open {db} read-only: {exc}") from exc
         raise HisError(f"{db} is still open read/write in this process, so gate 2 cannot open it read-only; "
                        "dbt runs must go through pipeline.warehouse.invoke, which releases dbt-duckdb's handle") from exc
+    except duckdb.Error as exc:
+        raise HisError(f"gate 2 cannot open {db} read-only: {exc}") from exc
     return {"read_only": True}
 
 
@@ -518,14 +531,17 @@ def run_marts(ctx: BuildContext) -> str:
     if options.datasets and not set(options.datasets) & _mart_names():
         _selected([], options, _mart_names() | _lake_names())  # unknown names still fail clearly
         return "no marts selected"
-    if ctx.decisions.dbt_unchanged and not options.datasets:
-        from pipeline.warehouse import published_state
+    from pipeline.warehouse import candidate_path, mark_checked, published_state, verify_candidate
 
-        if published_state(cfg).get("gate2") == "passed":
-            return "warehouse unchanged since it passed gate 2 (dbt build skipped); not re-checked"
+    # dbt_unchanged is only decided after the published file's sha256 matched its build record
+    if ctx.decisions.dbt_unchanged and not options.datasets and published_state(cfg).get("gate2") == "passed":
+        return ("warehouse unchanged since it passed gate 2 (its sha256 checked; dbt build skipped); "
+                "not re-checked")
     db = candidate_or_warehouse(cfg)
     if not db.exists():
         raise HisError(f"no warehouse to check at {db}; run `his dbt` first")
+    # A candidate is checked only when it is the whole file a dbt run finished (its completion record).
+    record = verify_candidate(cfg) if db == candidate_path(cfg) else None
     connect_args = warehouse_connect_args(db)
     targets, missing = mart_targets(cfg, options, db, connect_args)
     extra = [{"dataset": m, "snapshot_sha256": None, "check_name": "mart_exists", "expectation": "mart_exists",
@@ -534,4 +550,7 @@ def run_marts(ctx: BuildContext) -> str:
               "failing_rows_sample": "[]", "kwargs": "{}"} for m in missing]
     if not targets and not extra:
         return "no marts selected"
-    return _run(cfg, "marts", targets, extra, f"duckdb:///{db}", connect_args)
+    summary = _run(cfg, "marts", targets, extra, f"duckdb:///{db}", connect_args)
+    if record is not None:  # publish takes this very file only (its sha256 is what gate 2 passed)
+        mark_checked(cfg, record, sorted(t.dataset for t in targets) if options.datasets else None)
+    return summary

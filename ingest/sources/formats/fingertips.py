@@ -16,6 +16,11 @@ the comparison with the parent -> ``publisher_comparison_london`` when the paren
 ``fingertips_slim_csv`` reads Fingertips data as republished by Trafford Data Lab (area_code, period,
 indicator, value, ``compared_to_England``...; the last is kept as ``publisher_comparison_england``).
 
+A file whose header a republisher rewrote (``IndicatorID``, ``Lower_CI_95.0_limit``...) is read through the
+registry option ``header_map`` ({name in the file: API name}, ``ingest.sources.conform.apply_header_map``),
+declared in its registry entry, so the data rows are read as published and this parser has no special case
+(``ingest/registry/fingertips_suicide_prevention_london_2019.yml``).
+
 Registry indicator options: ``fingertips_id`` (API: rows with that Indicator ID), ``source_label``
 (slim: rows whose ``indicator`` equals it), ``period_type``, optional ``sex``/``age`` (constants for the
 slim layout; filters for the API layout), and the period selection ``periods`` / ``exclude_periods``

@@ -37,6 +37,18 @@ year). ``null_tokens`` (list) adds publisher markers that mean "no value" to the
 (e.g. DfT's ``[note 6]``, ``[x]``): such cells become null with the token kept in ``value_note``, in the value
 and in the count/denominator/CI columns.
 
+Counts published only by category (e.g. MHCLG affordable housing completions, one row per tenure):
+``category_total`` adds the headline row the publisher does not print, per indicator, area, period, sex and
+age: the sum of that area's category rows, with ``category_type``/``category`` null (the total of all
+categories), so the warehouse's headline series and London derivation work as for any other indicator. Only
+for counts (a sum of rates or percentages means nothing): the registry test checks the catalogue says
+``count``. A category row without a value makes the total null (the note says how many were missing); rows
+that already lack a category (a total the file does print) are an error, as the sum would count them twice.
+``category_total: {absent_is_zero: true}`` is for a publisher that omits rows with nothing to count (no row =
+zero completions): every area of the file gets a total for every period of the file, 0 where it has no row,
+with a value note saying so. Use it only where that is the publisher's rule, and where the file's areas existed
+in all its periods (the London boroughs do).
+
 Breakdowns published as one sheet each (e.g. ONS ASHE: All, Male, Female, Full-Time, ...): ``sheets`` is a
 list of ``{sheet: name, sex: ..., age: ..., category_type: ..., category: ...}``; every sheet is read with the
 same header and column options, and its constants override the indicator's (``sex``/``age``) or set the
@@ -411,6 +423,8 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
                     "category", "value", "value_note"]
             keep += [m for m in ("count", "denominator", "lower_ci", "upper_ci") if m in part.columns]
             parts.append(part.select(keep))
+            if o.get("category_total"):
+                parts.append(_category_total(sctx, part.select(keep), base, o["category_total"], spec.id, consts))
     out = pl.concat(parts, how="diagonal")
     default = o.get("period_type")
     ptypes = {i.id: i.options.get("period_type", default) for i in dataset.indicator_specs}
@@ -420,6 +434,51 @@ def parse(ctx: FileContext, dataset: Any, source: Any, registry: Any) -> pl.Data
         key = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
         out = out.unique(subset=key, keep="first", maintain_order=True)
     return out
+
+
+ZERO_NOTE = ("0: the file has no row for this area and period, and the publisher omits rows with nothing to count "
+             "(registry option category_total.absent_is_zero)")
+
+
+def _category_total(ctx: FileContext, part: pl.DataFrame, base: pl.DataFrame, spec: Any, indicator_id: str,
+                    consts: dict[str, Any]) -> pl.DataFrame:
+    """The headline rows of option ``category_total`` (module docstring): per area and period, the sum of the
+    category rows of one indicator; with ``absent_is_zero``, 0 for each area x period of the file (``base``,
+    before any ``where``) that has no row."""
+    if spec is True:
+        spec = {}
+    if not isinstance(spec, dict) or set(spec) - {"absent_is_zero"}:
+        raise ctx.fail(f"registry option 'category_total' must be true or {{absent_is_zero: true|false}}, got {spec!r}")
+    uncategorised = part.filter(pl.col("category").is_null() | (pl.col("category").str.strip_chars() == ""))
+    if uncategorised.height:
+        r = uncategorised.row(0, named=True)
+        raise ctx.fail(f"indicator {indicator_id}: option category_total sums the category rows, but "
+                       f"{uncategorised.height} row(s) have no category (e.g. {r['area_code']} {r['period_label']}): "
+                       "does the file already print a total? (set category from a column that every row fills)")
+    key = ["area_code", "period_label"]
+    totals = part.group_by(key, maintain_order=True).agg(
+        pl.col("area_name").first(),
+        pl.col("value").sum().alias("__sum"),
+        pl.col("value").null_count().alias("__missing"),
+        pl.len().alias("__rows"),
+    ).with_columns(
+        pl.when(pl.col("__missing") == 0).then(pl.col("__sum")).otherwise(None).alias("value"),
+        pl.when(pl.col("__missing") == 0).then(None).otherwise(pl.concat_str(
+            pl.lit("total not computed: "), pl.col("__missing").cast(pl.String), pl.lit(" of its "),
+            pl.col("__rows").cast(pl.String), pl.lit(" category values are missing or suppressed"))).alias("value_note"),
+    ).drop("__sum", "__missing", "__rows")
+    if spec.get("absent_is_zero"):
+        areas = base.select("area_code", "area_name").unique(subset=["area_code"], keep="first", maintain_order=True)
+        periods = base.select("period_label").unique(maintain_order=True)
+        absent = areas.join(periods, how="cross").join(totals, on=key, how="anti")
+        totals = pl.concat([totals, absent.with_columns(pl.lit(0.0).alias("value"), pl.lit(ZERO_NOTE).alias("value_note"))],
+                           how="diagonal")
+    return totals.with_columns(
+        pl.lit(indicator_id).alias("indicator_id"),
+        *(pl.lit(consts.get(k)).cast(pl.String).alias(k) for k in ("sex", "age")),
+        pl.lit(None, pl.String).alias("category_type"), pl.lit(None, pl.String).alias("category"),
+    ).select("indicator_id", "area_code", "area_name", "period_label", "sex", "age", "category_type", "category",
+             "value", "value_note")
 
 
 def _reference(ctx: FileContext, df: pl.DataFrame) -> pl.DataFrame:

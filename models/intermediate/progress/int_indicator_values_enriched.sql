@@ -5,8 +5,10 @@
 -- publisher's own judgements (comparison with England and London, recent trend) word for word (null on derived rows).
 -- London derivation (docs/methods.md): proportions with counts for every contributing borough use
 -- sum(count) / sum(denominator); other proportions and means use the population-weighted mean of borough values
--- (weights: int_areas_ranked.population); rates, counts and indicators listed in var london_not_derivable are not derived.
--- A derived row needs at least var london_derivation_min_boroughs boroughs with a value.
+-- (weights: int_areas_ranked.population); counts (value_type count, e.g. affordable homes completed) are the sum of
+-- the borough values, only when every London borough has a value (a sum over fewer would undercount);
+-- rates and indicators listed in var london_not_derivable are not derived.
+-- A derived proportion or mean needs at least var london_derivation_min_boroughs boroughs with a value.
 -- Rows for other areas (a national source's other local authorities and regions) stay in the lake and in the view
 -- int_indicator_values_unioned for analysts; like fct_indicator_value, this model keeps the warehouse's areas only
 -- (at national scale the others are ~90% of the rows; reading the lake with this filter is cheap, writing them was not).
@@ -24,6 +26,10 @@ catalogue as (
 
 boroughs as (
     select area_code, population from {{ ref('int_areas_ranked') }} where is_london_borough
+),
+
+n_london_boroughs as (
+    select count(*) as n_all_boroughs from boroughs
 ),
 
 borough_values as (
@@ -48,6 +54,7 @@ borough_aggregates as (
         {{ ordered_sum('denominator') }} as sum_denominator,
         count(population) as n_with_population,
         {{ ordered_sum('value * population') }} / nullif({{ ordered_sum('case when population is not null then population end') }}, 0) as population_weighted_mean,
+        {{ ordered_sum('value') }} as sum_value,
         max(source_id) as source_id,
         max(snapshot_sha256) as snapshot_sha256
     from borough_values
@@ -62,6 +69,7 @@ derived as (
         'region' as area_type,
         a.period_label, a.period_start, a.period_end, a.sex, a.age, a.category_type, a.category,
         case
+            when c.value_type = 'count' then a.sum_value
             when c.value_type = 'proportion' and a.n_with_counts = a.n_boroughs
                 then {{ proportion_value('a.sum_count', 'a.sum_denominator', unit_multiplier('c.unit')) }}
             when a.n_with_population = a.n_boroughs then a.population_weighted_mean
@@ -75,25 +83,28 @@ derived as (
         a.snapshot_sha256,
         true as is_derived,
         case
+            when c.value_type = 'count' then 'sum_of_borough_counts'
             when c.value_type = 'proportion' and a.n_with_counts = a.n_boroughs then 'sum_counts_over_sum_denominators'
             else 'population_weighted_mean_of_boroughs'
         end as derivation_method,
         a.n_boroughs as n_boroughs_derived_from
     from borough_aggregates as a
     inner join catalogue as c on a.indicator_id = c.indicator_id
+    cross join n_london_boroughs as nb
     left join london_published as lp
         on a.indicator_id = lp.indicator_id
         and a.period_label = lp.period_label
         and {{ breakdown_key('a.sex', 'a.age', 'a.category_type', 'a.category') }} = lp.breakdown_key
     where lp.indicator_id is null
         and a.n_boroughs >= {{ min_boroughs }}
-        and c.value_type in ('proportion', 'mean')
+        and c.value_type in ('proportion', 'mean', 'count')
         {% if not_derivable | length > 0 -%}
         and a.indicator_id not in ({% for i in not_derivable %}'{{ i }}'{% if not loop.last %}, {% endif %}{% endfor %})
         {%- endif %}
         and (
-            (c.value_type = 'proportion' and a.n_with_counts = a.n_boroughs)
-            or a.n_with_population = a.n_boroughs
+            (c.value_type = 'count' and a.n_boroughs = nb.n_all_boroughs)
+            or (c.value_type = 'proportion' and a.n_with_counts = a.n_boroughs)
+            or (c.value_type in ('proportion', 'mean') and a.n_with_population = a.n_boroughs)
         )
 ),
 

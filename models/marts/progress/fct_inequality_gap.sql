@@ -7,7 +7,8 @@
 -- minus most-deprived difference with a 95% CI (docs/methods.md).
 -- Coverage rule: gap, ratio and SII are given only when at least var inequality_min_boroughs (default 25 of 33)
 -- boroughs have a value and each end fifth has at least var inequality_min_per_fifth (default 2), so a year with a
--- handful of published boroughs (e.g. NCMP 2020/21) does not produce a spurious gap.
+-- handful of published boroughs (e.g. NCMP 2020/21) does not produce a spurious gap. Counts (value_type count) have
+-- no rows: a gap between boroughs' counts measures their size, not inequality.
 {%- set z = z_value(0.95) %}
 {%- set min_boroughs = var('inequality_min_boroughs', 25) %}
 {%- set min_fifth = var('inequality_min_per_fifth', 2) %}
@@ -27,6 +28,9 @@ with borough_values as (
     from {{ ref('int_indicator_values_enriched') }} as v
     inner join {{ ref('dim_area') }} as a on v.area_code = a.area_code
     where a.is_london_borough and v.value is not null
+        -- counts (e.g. dwellings completed) are left out: a borough's count follows its size, so a gap or slope
+        -- between boroughs' counts is not an inequality (docs/methods.md)
+        and coalesce(v.value_type, '') <> 'count'
 ),
 
 fifths as (

@@ -133,7 +133,10 @@ select
             "cast(" ~ plan_start ~ " as " ~ dbt.type_string() ~ ")", "', so it is not judged as current'",
             "case when trend_method is not null then " ~ dbt.concat([
                 "'; up to then the trend over the last 5 periods was '", 'trend_assessment', "' ('", 'method_words', "').'"])
-            ~ " else '.' end"]) }}
+            ~ " else " ~ dbt.concat([
+                "'; London has '", 'cast(n_london_values as ' ~ dbt.type_string() ~ ')',
+                "' period(s), so there is no trend either (a trend needs five).'"])
+            ~ " end"]) }}
         when trend_direction is null or trend_direction = 'not_enough_data' then {{ dbt.concat([
             "'Not enough data: London has '", 'cast(n_london_values as ' ~ dbt.type_string() ~ ')',
             "' comparable period(s) up to '", 'latest_period', "'; a trend needs five.'"]) }}

@@ -38,13 +38,19 @@ EXPECTED_ROWS = {
     ("dft_cw0302_cycling_by_la", "cycling_travel"): 840,                 # 4 frequencies x 35 areas x 6 years
     ("dft_cw0302_cycling_by_la", "cycling_leisure"): 840,
     ("dft_cw0302_cycling_by_la", "cycling_any_purpose"): 840,
+    ("fingertips_suicide_prevention_london_2019", "suicide_prevention_london_2019"): 175,  # 5 indicators x 35 areas
+    # 33 boroughs x 23 years + London and England x 24 years
+    ("mhclg_net_additional_dwellings_la", "net_additional_dwellings"): 807,
+    # 2,950 borough and 126 England tenure rows as published + a total per area and year (33 boroughs and England
+    # x 33 years; 0 where a borough has no row)
+    ("mhclg_affordable_housing_supply_la", "affordable_housing_completions"): 4198,
     ("gla_programme_returns", "programme_returns"): 128,                 # R001-R128, one row per reported figure
 }
 
 
 def test_summary_and_manifest(ingested):
     cfg, summary = ingested
-    assert summary == ("16 sources, 25 datasets written, 0 unchanged, "
+    assert summary == ("19 sources, 28 datasets written, 0 unchanged, "
                        "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     with (cfg.lake_dir / "manifest.csv").open(encoding="utf-8") as fh:
         rows = {r["dataset_id"]: r for r in csv.DictReader(fh)}

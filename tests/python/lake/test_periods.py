@@ -32,3 +32,29 @@ def test_period_conventions(label, ptype, expected):
 def test_labels_that_do_not_fit_are_rejected(label, ptype):
     with pytest.raises(ValueError):
         parse_period(label, ptype)
+
+
+@pytest.mark.parametrize("label, ptype, expected", [
+    # MHCLG writes financial years with a hyphen ("2022-23"): same period, same label as "2022/23"
+    ("2022-23", "financial_year", ("2022/23", date(2022, 4, 1), date(2023, 3, 31))),
+    ("1999-00", "financial_year", ("1999/00", date(1999, 4, 1), date(2000, 3, 31))),
+    ("2014-2015", "financial_year", ("2014/2015", date(2014, 4, 1), date(2015, 3, 31))),
+    ("2022-23", "academic_year", ("2022/23", date(2022, 9, 1), date(2023, 8, 31))),
+    ("2020-21 - 24-25", "financial_year", ("2020/21 - 24/25", date(2020, 4, 1), date(2025, 3, 31))),
+    ("2020-21 - 24/25", "financial_year", ("2020/21 - 24/25", date(2020, 4, 1), date(2025, 3, 31))),
+    # the slash form is returned exactly as written, as before
+    ("2020/21  -  24/25", "financial_year", ("2020/21  -  24/25", date(2020, 4, 1), date(2025, 3, 31))),
+    # a hyphen between calendar years stays a pooled period of calendar years where the registry says so
+    ("2022-23", "pooled_years", ("2022-23", date(2022, 1, 1), date(2023, 12, 31))),
+])
+def test_hyphenated_split_years(label, ptype, expected):
+    assert parse_period(label, ptype) == expected
+    # both spellings of one financial year normalise to one label, so they are one period in the warehouse
+    if ptype != "pooled_years":
+        assert parse_period(label.replace("-", "/").replace(" / ", " - "), ptype)[1:] == expected[1:]
+
+
+@pytest.mark.parametrize("label", ["2022-24", "2022-2", "2022--23", "22-23", "2022-23 - 21-22"])
+def test_hyphenated_labels_that_are_not_one_financial_year_are_rejected(label):
+    with pytest.raises(ValueError, match="does not match period type 'financial_year'"):
+        parse_period(label, "financial_year")

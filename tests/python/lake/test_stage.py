@@ -16,11 +16,11 @@ from .helpers import lake_fingerprint
 def test_second_run_parses_nothing(tmp_path, mirror_dir):
     cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
     first = stage.run(cfg)
-    assert "25 datasets written, 0 unchanged" in first
+    assert "28 datasets written, 0 unchanged" in first
     before = lake_fingerprint(cfg.lake_dir)
     manifest_rows = (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n")
     second = stage.run(cfg)
-    assert second == ("16 sources, 0 datasets written, 25 unchanged, "
+    assert second == ("19 sources, 0 datasets written, 28 unchanged, "
                       "2 unavailable (dft_cw0301_walking_cycling_by_la, fingertips_api)")
     assert lake_fingerprint(cfg.lake_dir) == before
     assert (cfg.lake_dir / "manifest.csv").read_text(encoding="utf-8").count("\n") == manifest_rows
@@ -62,3 +62,21 @@ def test_lake_in_an_older_canonical_shape_is_parsed_again(tmp_path, mirror_dir):
     again = stage.run(cfg, sources=["fingertips_ncmp_obesity"])
     assert again.startswith("1 sources, 1 datasets written, 1 unchanged")
     assert list(pl.read_parquet_schema(path)) == [n for n, _ in CANONICAL]
+
+
+def test_status_and_lake_files_are_ordinary_files_not_0600(tmp_path, mirror_dir):
+    """Issue 26 (minor): the status files were written through mkstemp and kept its mode 0600, so a reader
+    sharing the data directory (an analyst's account, a service) could not read them."""
+    import os
+    import stat
+
+    cfg = settings(data_dir=tmp_path / "data", mirror=mirror_dir)
+    old = os.umask(0o022)
+    try:
+        stage.run(cfg, sources=["fingertips_life_expectancy"])
+    finally:
+        os.umask(old)
+    files = [cfg.lake_dir / "source_status.csv", cfg.lake_dir / "dataset_status.csv",
+             *sorted((cfg.lake_dir / "fingertips_life_expectancy").glob("*.parquet"))]
+    assert len(files) > 2
+    assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o644" for f in files}

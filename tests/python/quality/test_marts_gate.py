@@ -15,7 +15,7 @@ import pytest
 from pipeline import cli
 from pipeline.context import BuildContext
 from pipeline.quality import results, stage
-from pipeline.warehouse import candidate_path
+from pipeline.warehouse import candidate_path, seal_candidate
 
 from .conftest import NCMP, write_lake
 
@@ -35,6 +35,7 @@ def _build_candidate(cfg, frame: pl.DataFrame) -> None:
     arrow = frame.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan
     con.execute("create table fct_indicator_value as select * from arrow")
     con.close()
+    seal_candidate(cfg, {})  # its completion record, as the dbt stage writes it when dbt succeeds
 
 
 def _check_marts(cfg) -> int:
@@ -61,8 +62,7 @@ def test_marts_gate_snapshot_is_the_dbt_inputs_fingerprint(gate_env, ncmp_frame)
     _build_candidate(cfg, ncmp_frame)
     # What `his dbt` writes beside the candidate it built (pipeline.warehouse.run).
     fingerprint = hashlib.sha256(b"inputs of this build").hexdigest()
-    cand = candidate_path(cfg)
-    cand.with_name(cand.name + ".inputs.json").write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
+    seal_candidate(cfg, {"fingerprint": fingerprint})
     assert _check_marts(cfg) == 0
     assert {r["snapshot_sha256"] for r in results.read_history(cfg)} == {fingerprint}
 
@@ -113,6 +113,7 @@ def _borough_comparisons(cfg, disagreeing: int) -> None:
         rank_among_boroughs integer)""")
     con.executemany("insert into fct_borough_indicator values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.close()
+    seal_candidate(cfg, {})
 
 
 def _agreement_results(cfg) -> dict[str, dict]:

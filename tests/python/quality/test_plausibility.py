@@ -21,6 +21,7 @@ from ingest.sources import lake as lake_tx
 from pipeline import cli
 from pipeline.context import BuildContext
 from pipeline.quality import plausibility, results, stage, suites
+
 from .conftest import SOURCE_ID, StandInDataset, StandInRegistry, conform_ncmp, write_lake
 
 DATASET = "ncmp_obesity_year6"

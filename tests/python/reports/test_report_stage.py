@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -160,6 +161,34 @@ def test_server_serves_ranges_and_wasm_type(tmp_path):
             assert resp.headers["Content-Type"] == "application/wasm"
         with urllib.request.urlopen(base + "/") as resp:
             assert b"hi" in resp.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_refuses_a_symlink_planted_in_the_site_that_leads_outside_it(tmp_path):
+    """Issue 26 (minor): a symlink planted in the build folder made the server send any file it pointed at."""
+    site, outside = tmp_path / "site", tmp_path / "secret"
+    (site / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "key.txt").write_text("not for the web")
+    (site / "index.html").write_text("<p>hi</p>")
+    (site / "sub" / "page.html").write_text("<p>page</p>")
+    (site / "leak.txt").symlink_to(outside / "key.txt")
+    (site / "leakdir").symlink_to(outside, target_is_directory=True)
+    (site / "alias.html").symlink_to(site / "sub" / "page.html")  # a link that stays inside the site is fine
+    server = report.make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path, headers in (("/leak.txt", {}), ("/leak.txt", {"Range": "bytes=0-3"}), ("/leakdir/key.txt", {}),
+                              ("/leakdir/", {})):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(urllib.request.Request(base + path, headers=headers))
+            assert err.value.code == 404, path
+        with urllib.request.urlopen(base + "/alias.html") as resp:
+            assert resp.read() == b"<p>page</p>"
     finally:
         server.shutdown()
         server.server_close()

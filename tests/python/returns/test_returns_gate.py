@@ -100,3 +100,22 @@ def test_a_cell_the_lake_cannot_type_stops_the_reading(returns_env):
     assert "(R010), column period_end: '31/03/2024' is not an ISO date" in message
     assert "(R011), column value: '1,500' is not a plain number" in message
     assert not (cfg.lake_dir / SOURCE / f"{DATASET}.parquet").exists()
+
+
+def test_without_a_mirror_the_returns_table_is_unavailable_not_downloaded(tmp_path, monkeypatch):
+    """The returns file says `download: false` (its url is a page about the table, not the table): with no mirror
+    and nothing cached it is reported unavailable, naming why, and gets an empty returns table; the network is
+    never asked (a download here would fail the test)."""
+    from ingest import fetch as fetch_layer
+    from ingest.sources.returns import LAKE_SCHEMA
+
+    monkeypatch.delenv("HIS_MIRROR", raising=False)
+    monkeypatch.setattr(fetch_layer._Job, "from_network", lambda *a, **k: pytest.fail("the network was asked"))
+    cfg = settings(data_dir=tmp_path / "data")
+    assert cfg.mirror is None
+    summary = ingest.run(cfg, sources=[SOURCE])
+    assert summary.endswith("1 unavailable (gla_programme_returns)")
+    status = ingest.read_source_status(cfg)[SOURCE]
+    assert status["status"] == "unavailable" and "download: false" in status["reason"]
+    empty = pl.read_parquet(cfg.lake_dir / SOURCE / f"{DATASET}.parquet")
+    assert empty.height == 0 and empty.schema == LAKE_SCHEMA
