@@ -17,17 +17,24 @@ def test_ingest_then_dbt_build_puts_every_lake_row_in_fct_indicator_value(mirror
     expected = dict(lake.group_by("indicator_id").len().iter_rows())
     con = duckdb.connect(str(cfg.warehouse), read_only=True)
     try:
+        # and the indicator values taken from reported figures (programme returns, seed reported_measure_indicator):
+        # the CHAIN rough sleeping counts 2020/21-2023/24 and the three active travel shares
+        reported = dict(con.execute("select indicator_id, count(*) from int_reported_indicator_values "
+                                    "group by 1").fetchall())
+        assert reported == {"rough_sleepers_seen_london": 4, "active_travel_20_minutes": 3}
+        expected.update(reported)
         got = dict(con.execute("select indicator_id, count(*) from fct_indicator_value group by 1").fetchall())
         assert got == expected
         # 23 mirrored indicator datasets with rows (see test_mirror_ingest): 5,467 rows from 13 of them,
         # 1,414 from the 4 GLA HIS datasets whose sheets are in the mirror's partial workbook (640+576+165+33),
-        # 2,520 from the 3 DfT CW0302 cycling datasets (3 x 840), and 5,180 from the suicide export (175), net
-        # additional dwellings (807) and affordable housing completions (4,198)
-        assert sum(got.values()) == 14581
+        # 2,520 from the 3 DfT CW0302 cycling datasets (3 x 840), 5,180 from the suicide export (175), net
+        # additional dwellings (807) and affordable housing completions (4,198), and 7 from reported figures
+        assert sum(got.values()) == 14588
         assert got["living_wage_jobs_below"] == 333    # ASHE 2022 provisional, 37 areas x 9 sheets
         n_ind = con.execute("select count(*) from dim_indicator").fetchone()[0]
-        # 25, the 13 GLA HIS indicators (his_*), the 16 DfT walking/cycling indicators, 5 suicide and 2 housing
-        assert n_ind == 61
+        # 25, the 13 GLA HIS indicators (his_*), the 16 DfT walking/cycling indicators, 5 suicide and 2 housing, and
+        # 2 from reported figures (programme returns)
+        assert n_ind == 63
         areas = con.execute("select area_type, count(*) from dim_area group by 1 order by 1").fetchall()
         assert areas == [("borough", 33), ("country", 1), ("region", 1), ("sub_region", 2)]
         fifths = con.execute("select imd2025_fifth, count(*) from dim_area where is_london_borough "
