@@ -148,8 +148,30 @@ def revisions_sql(candidate: str, previous: Path, key: list[str], tols: list[tup
             f"join {_tol_values(tols)} on c.indicator_id = t.indicator_id where {_revised('c', 'p')}")
 
 
-def checks(previous: Path, key: list[str], tols: list[tuple[str, float, float]], conf: Plausibility) -> list[Check]:
-    """The GE checks comparing the candidate (``{batch}``) with the accepted file ``previous``."""
+def neighbour_indicators(catalogue: dict[str, dict[str, str]], indicators: list[str]) -> list[str]:
+    """The indicators whose values are compared with their neighbouring periods: all but counts (catalogue
+    ``value_type`` ``count``). A count of events in one borough and one breakdown is lumpy: MHCLG's shared-ownership
+    completions in the City of London go 113 -> 1 between two years, as published. A count still gets the
+    comparison with its previous accepted value of the same key (``scale_change_vs_previous``)."""
+    return sorted(i for i in indicators
+                  if ((catalogue.get(i) or {}).get("value_type") or "").strip().lower() != "count")
+
+
+def has_rows(path: Path) -> bool:
+    """Whether an accepted lake file holds any row (an unavailable source's placeholder is empty: comparing with
+    it is a first ingest, not a revision of every value)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_metadata(path).num_rows > 0
+    except OSError:
+        return False
+
+
+def checks(previous: Path, key: list[str], tols: list[tuple[str, float, float]], conf: Plausibility,
+           neighbours_for: list[str] | None = None) -> list[Check]:
+    """The GE checks comparing the candidate (``{batch}``) with the accepted file ``previous``. The neighbour check
+    looks at the indicators ``neighbours_for`` only (:func:`neighbour_indicators`; ``None``: every indicator)."""
     prev = _esc(f"read_parquet({sql_str(str(previous))})")
     cols = ", ".join(f"c.{sql_ident(k)}" for k in RECORD_KEY)
     factors, band = conf.scale_factors, conf.scale_band
@@ -164,7 +186,8 @@ def checks(previous: Path, key: list[str], tols: list[tuple[str, float, float]],
         f"lag(b.period_label) over w as previous_period, lead(b.period_label) over w as next_period "
         f"from {{batch}} as b window w as ({over})) as c "
         f"left join {prev} as p on {_on(key, 'c', 'p')} "
-        "where c.value is not null and (p.indicator_id is null or p.value is distinct from c.value) "
+        f"where c.value is not null {_only(neighbours_for)}"
+        "and (p.indicator_id is null or p.value is distinct from c.value) "
         "and (c.previous_value is not null or c.next_value is not null) "
         f"and (c.previous_value is null or {_scale('c.value', 'c.previous_value', factors, band)}) "
         f"and (c.next_value is null or {_scale('c.value', 'c.next_value', factors, band)})")
@@ -183,6 +206,15 @@ def checks(previous: Path, key: list[str], tols: list[tuple[str, float, float]],
               severity=conf.revision_severity, asset="revisions"),
     ]
     return out
+
+
+def _only(indicators: list[str] | None) -> str:
+    """SQL: ``and`` the row's indicator is one of ``indicators`` (nothing when ``None``; never when empty)."""
+    if indicators is None:
+        return ""
+    if not indicators:
+        return "and false "
+    return f"and c.indicator_id in ({', '.join(_esc(sql_str(i)) for i in indicators)}) "
 
 
 def share_sql(rows_sql: str, previous: Path, key: list[str], tols: list[tuple[str, float, float]]) -> str:

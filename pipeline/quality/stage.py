@@ -259,12 +259,13 @@ def lake_targets(cfg: Settings, options: Options,
                 checks.append(suites.latest_period_check(expected))
         comparison = None
         if (d.kind == "indicator" and d.id in staged and d.lake_path(cfg).exists()
-                and all(k in key for k in plausibility.RECORD_KEY)):
+                and plausibility.has_rows(d.lake_path(cfg)) and all(k in key for k in plausibility.RECORD_KEY)):
             # plausibility against the previous accepted snapshot: the lake file this candidate replaces
             accepted = d.lake_path(cfg)
             conf = plausibility.resolve(registry, d.source_id, plaus_spec)
             tols = plausibility.tolerances(plaus_spec, catalogue, list(d.indicators), conf.tolerance)
-            checks += plausibility.checks(accepted, key, tols, conf)
+            checks += plausibility.checks(accepted, key, tols, conf,
+                                          plausibility.neighbour_indicators(catalogue, list(d.indicators)))
             assets["revisions"] = plausibility.share_sql(rows_sql, accepted, key, tols)
             index["revisions"] = []
             comparison = plausibility.Comparison(d.id, d.source_id, path, accepted, key, tols, conf.scale_factors,

@@ -259,3 +259,40 @@ def test_zero_and_negative_values_are_compared_without_error(env, year6):
     assert [r["period_label"] for r in flagged] == ["2018/19"]
     assert {(r["period_label"], r["is_scale_change"]) for r in revisions(cfg)} == {
         ("2015/16", False), ("2016/17", False), ("2018/19", True)}
+
+
+def test_an_empty_accepted_file_is_a_first_ingest(env, year6):
+    """An unavailable source leaves an empty placeholder in the lake; when its data first arrives (a build with no
+    mirror, then one with it) every value is new, not a revision of the placeholder: nothing is compared."""
+    cfg = env
+    write_lake(cfg, year6, Y6)
+    year6.clear().write_parquet(Y6.lake_path(cfg))  # what the lake holds for a source that was unavailable
+    assert pl.read_parquet(Y6.lake_path(cfg)).height == 0
+    # a change of scale that the neighbour check would flag, were it run
+    stage_candidate(cfg, year6.with_columns(
+        pl.when(at(KINGSTON, "2023/24")).then(pl.col("value") / 100).otherwise(pl.col("value")).alias("value")))
+    summary = stage.run_lake(BuildContext.of(cfg, command="build"))
+    assert "1 staged dataset(s) accepted" in summary
+    assert not [r for r in results.read_history(cfg) if r["check_name"] in plausibility.CHECK_NAMES]
+
+
+def test_counts_are_not_compared_with_their_neighbouring_periods(env, year6, monkeypatch, tmp_path):
+    """A count in one borough and breakdown is lumpy (MHCLG: 113 completions one year, 1 the next, as published):
+    the neighbour check leaves counts alone, while the same key's previous value is still compared."""
+    cfg = env
+    cat = tmp_path / "catalogue_count.csv"
+    cat.write_text("indicator_id,indicator_name,unit,value_type,polarity,value_min,value_max,source_id,dataset_id\n"
+                   f"{INDICATOR},A count for this test,dwellings,count,higher_is_better,0,,{SOURCE_ID},{DATASET}\n")
+    monkeypatch.setattr(suites, "catalogue_path", lambda cfg: cat)
+    write_lake(cfg, year6, Y6)
+    # a new latest period for Kingston 100x its neighbour: a count may do that
+    newest = year6.filter(at(KINGSTON, "2024/25"))
+    assert newest.height == 1
+    stage_candidate(cfg, year6.with_columns(
+        pl.when(at(KINGSTON, "2024/25")).then(pl.col("value") * 100).otherwise(pl.col("value")).alias("value")))
+    with pytest.raises(GateFailed, match="scale_change_vs_previous"):
+        stage.run_lake(BuildContext.of(cfg, command="build"))
+    assert latest(cfg, "scale_change_vs_neighbours")["success"]
+    assert not latest(cfg, "scale_change_vs_previous")["success"]
+    assert plausibility.neighbour_indicators({INDICATOR: {"value_type": "count"}, "x": {"value_type": "rate"}},
+                                             [INDICATOR, "x"]) == ["x"]
