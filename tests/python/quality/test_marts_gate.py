@@ -95,23 +95,24 @@ def test_required_mart_missing_fails_gate(gate_env, ncmp_frame):
 
 def _borough_comparisons(cfg, disagreeing: int) -> None:
     """A candidate fct_borough_indicator of 20 rows (one borough each) where our comparison with England and the
-    publisher's both judge: the first `disagreeing` rows say 'better' where the publisher said 'Worse'."""
+    publisher's both judge: the first `disagreeing` rows say 'better' where the publisher said 'Worse'; the last row
+    says 'better' where the publisher said 'Lower' for a lower-is-better indicator, which agrees."""
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
     duckdb.connect(str(cfg.warehouse)).close()
     rows = []
     for i in range(20):
         code = f"E09{i + 1:06d}"
-        published = "Worse" if i < disagreeing else "Similar"
-        computed = "better" if i < disagreeing else "similar"
-        rows.append((f"obesity_reception|{code}|2019/20", code, "obesity_reception", "2019/20", computed, published,
-                     computed, "computed", "not_compared", None, 1, i + 1))
+        published = "Worse" if i < disagreeing else "Lower" if i == 19 else "Similar"
+        computed = "better" if i < disagreeing or i == 19 else "similar"
+        rows.append((f"obesity_reception|{code}|2019/20", code, "obesity_reception", "2019/20", "lower_is_better",
+                     computed, published, computed, "computed", "not_compared", None, 1, i + 1))
     con = duckdb.connect(str(candidate_path(cfg)))
     con.execute("""create table fct_borough_indicator (borough_indicator_key varchar, area_code varchar,
-        indicator_id varchar, period_label varchar, computed_comparison_with_england varchar,
+        indicator_id varchar, period_label varchar, polarity varchar, computed_comparison_with_england varchar,
         publisher_comparison_england varchar, comparison_with_england varchar, comparison_with_england_source varchar,
         computed_comparison_with_london varchar, publisher_comparison_london varchar, imd2025_fifth integer,
         rank_among_boroughs integer)""")
-    con.executemany("insert into fct_borough_indicator values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into fct_borough_indicator values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.close()
     seal_candidate(cfg, {})
 
