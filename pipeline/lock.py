@@ -40,13 +40,12 @@ class DataDirBusy(HisError):
 
 
 def lock_paths(cfg: Settings) -> list[Path]:
-    """The lock files one command takes: the data directory's, and the warehouse's when it is elsewhere."""
+    """The lock files one command takes: the data directory's, and always the warehouse's too, so two commands
+    with different data directories but one warehouse (``--warehouse`` or ``HIS_WAREHOUSE`` pointing into another
+    command's data directory) never build the same candidate at once."""
     data = Path(cfg.data_dir).resolve()
-    paths = [data / LOCK_NAME]
     warehouse = Path(cfg.warehouse).resolve()
-    if not warehouse.is_relative_to(data):
-        paths.append(warehouse.with_name(warehouse.name + ".his.lock"))
-    return paths
+    return [data / LOCK_NAME, warehouse.with_name(warehouse.name + ".his.lock")]
 
 
 def holder_path(lock: Path) -> Path:

@@ -497,11 +497,13 @@ def run_lake(ctx: BuildContext) -> str:
         # every revision against the previous accepted snapshot, read before promotion moves the staged files
         compared = [t.comparison for t in targets if t.comparison is not None]
         revisions = plausibility.collect(compared) if compared else []
+        # recorded before promotion: a promotion interrupted (killed, a read-only folder) is finished by the next
+        # command without checking the dataset again, so revisions recorded after it would be lost
+        run_at = rows[0]["run_at"] if rows else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        fates = {c.dataset: "rejected" if c.dataset in bad else "accepted" for c in compared}
+        where = plausibility.record_revisions(cfg, revisions, run_id, run_at, fates)
         promoted, quarantined = lake_tx.finish_gate(cfg, run_id, checked, failed, _append_manifest)
         outcome.update(promoted=promoted, quarantined=quarantined)
-        run_at = rows[0]["run_at"] if rows else dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        fates = {c.dataset: "accepted" if c.dataset in promoted else "rejected" for c in compared}
-        where = plausibility.record_revisions(cfg, revisions, run_id, run_at, fates)
         for c in compared:
             mine = [r for r in revisions if r["dataset"] == c.dataset]
             scale = sum(1 for r in mine if r["is_scale_change"])

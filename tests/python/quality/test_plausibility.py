@@ -296,3 +296,21 @@ def test_counts_are_not_compared_with_their_neighbouring_periods(env, year6, mon
     assert not latest(cfg, "scale_change_vs_previous")["success"]
     assert plausibility.neighbour_indicators({INDICATOR: {"value_type": "count"}, "x": {"value_type": "rate"}},
                                              [INDICATOR, "x"]) == ["x"]
+
+
+def test_revisions_are_recorded_even_when_the_promotion_is_interrupted(env, year6, monkeypatch):
+    """The tester's case: the lake folder was read-only (or the command was killed) while gate 1 promoted; the next
+    command finishes the promotion without checking the dataset again, so the revisions must already be recorded."""
+    cfg = env
+    write_lake(cfg, year6, Y6)
+    stage_candidate(cfg, year6.with_columns(
+        pl.when(at(KINGSTON, "2023/24")).then(15.1).otherwise(pl.col("value")).alias("value")))
+
+    def interrupted(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(lake_tx, "finish_gate", interrupted)
+    with pytest.raises(OSError):
+        stage.run_lake(BuildContext.of(cfg, command="build"))
+    [rev] = revisions(cfg)
+    assert (rev["area_code"], rev["old_value"], rev["new_value"], rev["outcome"]) == (KINGSTON, 14.9, 15.1, "accepted")

@@ -224,7 +224,7 @@ with writer_lock(settings(data_dir=sys.argv[1]), "his build --skip report"):
 
 def _listing(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): _sha(p) for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".his.lock")}
+            if p.is_file() and ".his.lock" not in p.name}
 
 
 def test_finding5_a_second_command_refuses_names_the_holder_and_records_nothing(cfg, capsys):
@@ -377,3 +377,15 @@ def test_a_warehouse_outside_the_data_directory_has_its_own_lock(tmp_path, capsy
         assert main(["build", *_only(), "--data-dir", str(tmp_path / "b"), "--warehouse", str(shared)]) == 1
         assert f"{shared.parent} is in use by process {os.getpid()}" in capsys.readouterr().err
     assert main(["build", *_only(), "--data-dir", str(tmp_path / "b"), "--warehouse", str(shared)]) == 0
+
+
+def test_a_warehouse_inside_another_data_directory_is_locked_too(tmp_path, capsys):
+    """The tester's route back to finding 5: `his build --data-dir /tmp/d2 --warehouse <data>/warehouse.duckdb`
+    beside a plain `his build` on <data>. The warehouse's own lock is always taken, so the second refuses."""
+    from pipeline.lock import writer_lock
+
+    plain = settings(data_dir=tmp_path / "data")
+    with writer_lock(plain, "his build"):
+        assert main(["build", *_only(), "--data-dir", str(tmp_path / "d2"), "--warehouse", str(plain.warehouse)]) == 1
+        assert f"is in use by process {os.getpid()}" in capsys.readouterr().err
+    assert main(["build", *_only(), "--data-dir", str(tmp_path / "d2"), "--warehouse", str(plain.warehouse)]) == 0
