@@ -11,6 +11,8 @@ Stages, in build order:
 - ``report``  build the Evidence site from the marts
 - ``generate`` (not a build stage; ``dbt`` runs it first) write the dbt sources and staging models the
   source registry yields; ``--check`` only compares
+- ``returns`` (not a build stage) ``template`` writes the programme returns workbook to fill, ``check FILE``
+  judges a filled one with gate 1's row rules (:mod:`pipeline.returns`, docs/returns.md)
 
 The stages are imported here (the call graph is in :data:`STAGES`); each imports dbt, Great Expectations or
 Spark only inside its functions, so ``his --help`` and ``his plan`` stay fast.
@@ -86,7 +88,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", parents=[common], help=STAGE_BY_NAME["report"].help)
     p.add_argument("--serve", action="store_true", help="serve the built site on http://127.0.0.1:PORT/")
     p.add_argument("--port", type=int, default=3000, help="port for --serve (default 3000)")
+    p = sub.add_parser("returns", help="programme returns: write the workbook to fill, or check a filled one")
+    rsub = p.add_subparsers(dest="returns_command", required=True, metavar="ACTION")
+    r = rsub.add_parser("template", help="write the returns workbook (.xlsx): one row per numeric target of the plan")
+    r.add_argument("--out", default="programme_returns.xlsx", help="where to write it (default programme_returns.xlsx)")
+    r = rsub.add_parser("check", help="check a filled returns workbook or CSV with gate 1's row rules")
+    r.add_argument("file", help="the filled workbook (.xlsx) or returns table (.csv)")
     return parser
+
+
+def returns_command(args: argparse.Namespace) -> int:
+    """``his returns template|check`` (pipeline/returns.py): no stages, no data directory."""
+    from ingest.errors import HisError
+    from pipeline import returns
+
+    if args.returns_command == "template":
+        out = Path(args.out)
+        n = returns.write_template(out)
+        say(f"wrote {out}: {n} numeric targets of the plan to report against (sheet '{returns.SHEET}'; "
+            f"how to fill it: sheet '{returns.INSTRUCTIONS_SHEET}')")
+        return 0
+    # the check's findings are its output: stdout, one line each (pipeable), as the summary
+    try:
+        rows, problems = returns.check_file(Path(args.file))
+    except HisError as exc:
+        print(f"{args.file}: cannot be read as a returns table: {exc}")
+        return 1
+    if not rows:
+        print(f"{args.file}: no figures filled in (every target row is empty); nothing to load")
+        return 1
+    for p in problems:
+        print(f"{args.file}: {p.line()}")
+    if problems:
+        bad = len({p.row for p in problems})
+        print(f"{args.file}: {len(problems)} problem(s) in {bad} of {rows} row(s); nothing can be loaded until "
+            "they are fixed")
+        return 1
+    print(f"{args.file}: {rows} row(s), every row passes the {len(returns.R.RULES) + 1} checks of each returns row")
+    return 0
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -108,6 +147,8 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "returns":
+        return returns_command(args)
     cfg = settings(mirror=args.mirror, data_dir=args.data_dir, warehouse=args.warehouse, target=args.target)
     ctx = BuildContext(cfg, options_from(args))
 

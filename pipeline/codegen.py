@@ -8,9 +8,15 @@ For each registry source ``S`` (``ingest/registry/S.yml``) this writes, under ``
 - when ``S`` has indicator datasets: ``stg_S__indicator_values.sql`` (the canonical columns with portable
   types, unioned over the datasets) and ``_S__models.yml`` (descriptions and the generic indicator tests).
 
+- per ``returns`` dataset ``D`` (programme delivery returns, :mod:`ingest.sources.returns`):
+  ``stg_S__D.sql`` (the returns columns, typed: macros/returns_staging.sql) and ``_S__models.yml``
+  (descriptions and tests: unique ``return_id``, known basis and unit).
+
 Reference datasets (IMD, population, boundaries) keep a hand-written staging model beside the generated
 sources file: their columns differ per source. ``macros/generated/registry_staging_models.sql`` lists the
-indicator staging models that ``int_indicator_values_unioned`` unions.
+indicator staging models that ``int_indicator_values_unioned`` unions, and
+``macros/generated/registry_returns_models.sql`` the returns staging models ``int_reported_figures_unioned``
+unions.
 
 Also generated: ``seeds/reference/registry_sources.csv`` (title, publisher, official page and licence per
 source, for the reports' credits) and, from the report pages rather than the registry,
@@ -33,6 +39,7 @@ from ingest.sources.registry import Registry, Source, load_registry
 
 HEADER = "generated from the source registry (ingest/registry/{source}.yml) by `his generate`: do not edit"
 MACRO_PATH = Path("macros") / "generated" / "registry_staging_models.sql"
+RETURNS_MACRO_PATH = Path("macros") / "generated" / "registry_returns_models.sql"
 # Canonical columns that must never be null in a staging model (DESIGN.md section 3).
 NOT_NULL = {"indicator_id", "area_code", "period_label", "period_start", "period_end", "source_id"}
 
@@ -81,6 +88,11 @@ def _sources_yml(source: Source) -> str:
         if d.kind == "indicator":
             text = (f"Indicator(s) {', '.join(d.indicators)} in the canonical long shape (one row per indicator, "
                     f"area, period, sex, age and category).")
+            if d.description:
+                text += f" {d.description}"
+        elif d.kind == "returns":
+            text = ("Programme returns: reported figures, not official statistics; one row per figure (return_id) "
+                    "with its page, publisher and verbatim quote.")
             if d.description:
                 text += f" {d.description}"
         else:
@@ -141,6 +153,63 @@ def _macro(registry: Registry) -> str:
             "    registry_staging_models(): the indicator staging models of the registry's sources, in registry order;\n"
             "    int_indicator_values_unioned unions them (macros/indicator_staging_models.sql). -#}\n"
             "{% macro registry_staging_models() -%}\n"
+            f"  {{{{ return([\n{body}\n  ]) }}}}\n"
+            "{%- endmacro %}\n")
+
+
+def returns_model_name(source: Source, dataset_id: str) -> str:
+    return f"stg_{source.id}__{dataset_id}"
+
+
+def returns_models(registry: Registry) -> list[str]:
+    return [returns_model_name(s, d.id) for s in registry.sources for d in s.datasets if d.kind == "returns"]
+
+
+def _returns_sql(source: Source, dataset_id: str) -> str:
+    return (f"-- {HEADER.format(source=source.id)}\n"
+            f"-- {' '.join(source.title.split())}: returns dataset {dataset_id}, one row per reported figure, typed "
+            "(macros/returns_staging.sql).\n"
+            "{{ config(tags=['returns']) }}\n"
+            f"{{{{ returns_staging(lake_source('{source.id}', '{dataset_id}')) }}}}\n")
+
+
+def _returns_models_yml(source: Source) -> str:
+    from ingest.sources.returns import BASES, COLUMNS
+
+    lines = [f"# {HEADER.format(source=source.id)}", "version: 2", "", "models:"]
+    for d in source.datasets:
+        if d.kind != "returns":
+            continue
+        description = (f"{source.title}: dataset {d.id}, one row per reported figure as read by `his ingest` and "
+                       "checked row by row in gate 1 (docs/returns.md). Reported figures, not official statistics.")
+        lines += [
+            f"  - name: {returns_model_name(source, d.id)}",
+            f"    description: {_q(description)}",
+            "    data_tests:",
+            "      - not_null_columns:",
+            "          arguments:",
+            "            columns: [return_id, value, unit, basis, url, quote, source_id]",
+            "    columns:",
+        ]
+        for name in [*COLUMNS, "source_id", "snapshot_sha256"]:
+            lines += [f"      - name: {name}", f"        description: \"{{{{ doc('returns_col_{name}') }}}}\""]
+            if name == "return_id":
+                lines += ["        data_tests: [unique]"]
+            elif name == "basis":
+                lines += ["        data_tests:", "          - accepted_values:",
+                          f"              arguments: {{values: [{', '.join(repr(b) for b in BASES)}]}}"]
+            elif name == "unit":
+                lines += ["        data_tests:", "          - relationships:",
+                          "              arguments: {to: ref('returns_units'), field: unit}"]
+    return "\n".join(lines) + "\n"
+
+
+def _returns_macro(registry: Registry) -> str:
+    body = ",\n".join(f"    '{n}'" for n in returns_models(registry))
+    return ("{#- " + HEADER.format(source="*") + ".\n"
+            "    registry_returns_models(): the returns staging models of the registry's returns datasets, in registry\n"
+            "    order; int_reported_figures_unioned unions them (macros/returns_staging.sql). -#}\n"
+            "{% macro registry_returns_models() -%}\n"
             f"  {{{{ return([\n{body}\n  ]) }}}}\n"
             "{%- endmacro %}\n")
 
@@ -206,7 +275,15 @@ def expected_files(registry: Registry) -> dict[Path, str]:
         if any(d.kind == "indicator" for d in s.datasets):
             files[folder / f"{staging_model_name(s)}.sql"] = _staging_sql(s)
             files[folder / f"_{s.id}__models.yml"] = _models_yml(s)
+        if any(d.kind == "returns" for d in s.datasets):
+            if any(d.kind == "indicator" for d in s.datasets):
+                raise HisError(f"source {s.id}: a source yields either indicator or returns datasets, not both")
+            for d in s.datasets:
+                if d.kind == "returns":
+                    files[folder / f"{returns_model_name(s, d.id)}.sql"] = _returns_sql(s, d.id)
+            files[folder / f"_{s.id}__models.yml"] = _returns_models_yml(s)
     files[MACRO_PATH] = _macro(registry)
+    files[RETURNS_MACRO_PATH] = _returns_macro(registry)
     return files
 
 

@@ -33,7 +33,11 @@ from ingest.errors import HisError
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "registry"
 SETTINGS_FILE = "_areas.yml"
 
-KINDS = {"indicator", "reference"}
+KINDS = {"indicator", "reference", "returns"}
+# Dataset kind ``returns`` (programme delivery returns: reported figures, not official statistics) is read by
+# the returns formats only, and they read nothing else; its rows are keyed by return_id.
+RETURNS_FORMATS = {"programme_returns"}
+RETURNS_KEY = ["return_id"]
 AREA_LEVELS = {"borough", "london", "england", "reference"}
 SOURCE_FIELDS = {"id", "title", "publisher", "licence", "homepage", "required", "format", "options", "files",
                  "datasets", "notes", "cadence"}
@@ -302,12 +306,23 @@ def load_registry(path: Path | str | None = None) -> Registry:
                     seen_indicators.setdefault(iid, []).append((did, entry_path, selection))
                     specs.append(Indicator(iid, iopts))
                 key = list(d.get("key_columns") or INDICATOR_KEY)
+            elif kind == "returns":
+                if d.get("indicators"):
+                    check.fail(dwhere, "a returns dataset carries no indicators")
+                if fmt not in RETURNS_FORMATS:
+                    check.fail(dwhere, f"a returns dataset is read by a returns format ({', '.join(sorted(RETURNS_FORMATS))}), "
+                                       f"not '{fmt}'")
+                key = list(d.get("key_columns") or RETURNS_KEY)
+                if key != RETURNS_KEY:
+                    check.fail(dwhere, f"a returns dataset is keyed by {RETURNS_KEY}, got key_columns {key!r}")
             else:
                 if d.get("indicators"):
                     check.fail(dwhere, "a reference dataset carries no indicators")
                 key = check.need(d, "key_columns", dwhere, list)
             if not key or not all(isinstance(k, str) and k and k.isprintable() for k in key):
                 check.fail(dwhere, f"key_columns must be a list of column names, got {key!r}")
+            if fmt in RETURNS_FORMATS and kind != "returns":
+                check.fail(dwhere, f"format '{fmt}' reads returns datasets only (kind: returns), got kind {kind!r}")
             datasets.append(Dataset(did, sid, kind, list(file_ids), area_level, key, specs,
                                     dict(d.get("options") or {}), d.get("description", "")))
         if not datasets:

@@ -168,6 +168,10 @@ def _lake_is_current(d: Dataset, cfg: Settings) -> bool:
     path = d.lake_path(cfg)
     if not path.exists():
         return False
+    if d.kind == "returns":
+        from ingest.sources.returns import LAKE_SCHEMA
+
+        return pl.read_parquet_schema(path) == LAKE_SCHEMA
     return d.kind != "indicator" or pl.read_parquet_schema(path) == CANONICAL_SCHEMA
 
 
@@ -214,6 +218,12 @@ def _placeholder(cfg: Settings, source: Source, d: Dataset, missing: dict[str, s
     accepted lake file cannot be stood in for: the returned error names the source and its missing file(s)
     here, at ingest, instead of dbt failing later with "No files found ... .parquet"."""
     path = d.lake_path(cfg)
+    if d.kind == "returns":  # no reported figures this time: an empty returns table, the old one kept
+        from ingest.sources.returns import LAKE_SCHEMA
+
+        if not path.exists():
+            _atomic_write_parquet(pl.DataFrame(schema=LAKE_SCHEMA), path)
+        return None
     if d.kind == "indicator":
         if not path.exists():
             _atomic_write_parquet(empty_canonical(), path)

@@ -9,3 +9,6 @@ select * from {{ ref(m) }}
 union all
 {%- endif %}
 {%- endfor %}
+-- indicator series taken from reported figures (programme returns) through the curated seed reported_measure_indicator
+union all
+select * from {{ ref('int_reported_indicator_values') }}

@@ -236,6 +236,8 @@ def lake_targets(cfg: Settings, options: Options,
                       "coverage": suites.coverage_sql(rows_sql), "codes": suites.codes_sql(rows_sql)}
             index = {"rows": INDEX_ROWS, "schema": ["column_name"], "coverage": suites.COVERAGE_INDEX,
                      "codes": suites.CODES_INDEX}
+        elif d.kind == "returns":
+            checks, assets, index = _returns_target(cfg, path, rows_sql)
         else:
             checks = [Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1})]
             for col in key:
@@ -263,6 +265,24 @@ def lake_targets(cfg: Settings, options: Options,
             continue
         targets.append(Target("lake", d.id, snapshot, assets, index, checks, file=str(path)))
     return targets, skipped
+
+
+def _returns_target(cfg: Settings, path: Path,
+                    rows_sql: str) -> tuple[list[Check], dict[str, str], dict[str, list[str]]]:
+    """Checks, assets and failing-row columns of a returns dataset (:func:`suites.returns_checks`): the row
+    rules of :mod:`ingest.sources.returns` judged on the file's rows, against the plan's target ids and the
+    known units of this checkout's seeds."""
+    import polars as pl
+
+    from ingest.sources import returns as R
+
+    rule_ctx = R.rule_context(cfg.project_root)
+    context_sha = hashlib.sha256("\n".join([*sorted(rule_ctx.target_ids), "", *rule_ctx.units]).encode()).hexdigest()
+    outcomes = R.rule_outcomes(R.lake_rows_as_text(pl.read_parquet(path)), rule_ctx)
+    assets = {"rows": rows_sql, "schema": suites.schema_sql(rows_sql),
+              "row_checks": suites.returns_row_checks_sql(outcomes)}
+    index = {"rows": ["return_id"], "schema": ["column_name"], "row_checks": suites.RETURNS_CHECKS_INDEX}
+    return suites.returns_checks(context_sha), assets, index
 
 
 def candidate_or_warehouse(cfg: Settings) -> Path:

@@ -405,3 +405,50 @@ def previous_latest(accepted: Path) -> list[tuple[str, str, str]]:
                  period_start) order by 1, 2, 3""").fetchall()]
     finally:
         con.close()
+
+
+# --- programme returns (dataset kind ``returns``) ---------------------------------------------------------
+
+RETURNS_CHECKS_INDEX = ["row_number", "return_id", "problem"]
+
+
+def returns_checks(context_sha: str) -> list[Check]:
+    """Gate 1's checks of a returns dataset: its columns and types, at least one row, and one check per row
+    rule of :data:`ingest.sources.returns.RULES` (plus return_id unique). The rules are declared once, in
+    :mod:`ingest.sources.returns`, and ``his returns check`` applies the same ones; here they run as Great
+    Expectations SQL checks over the ``row_checks`` asset (:func:`returns_row_checks_sql`: one row per
+    returns row and rule, whether it passed and what is wrong). Each failing check returns the failing
+    rows' return ids and problems. ``context_sha`` (the plan's target ids and the known units the rules
+    compared with) is part of each check's query, so a changed plan or unit list is never judged by an
+    earlier pass of the same file."""
+    from ingest.sources.returns import LAKE_COLUMNS, RULES, UNIQUE_RULE
+
+    duck = {"String": "VARCHAR", "Float64": "DOUBLE", "Date": "DATE"}
+    checks = [
+        Check("columns", "ExpectTableColumnsToMatchOrderedList", {"column_list": [c for c, _ in LAKE_COLUMNS]}),
+        Check("column_types", "ExpectColumnValuesToBeInSet",
+              {"column": "column_spec", "value_set": [f"{c}:{duck[str(t)]}" for c, t in LAKE_COLUMNS]},
+              asset="schema"),
+        Check("row_count", "ExpectTableRowCountToBeBetween", {"min_value": 1}),
+    ]
+    for rule in [*RULES, UNIQUE_RULE]:
+        query = (f"select row_number, return_id, problem from {{batch}} where check_name = {sql_str(rule.name)} "
+                 f"and not passed /* rules context {context_sha[:16]} */")
+        checks.append(Check(f"row[{rule.name}]", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                            asset="row_checks", column=rule.column))
+    return checks
+
+
+def returns_row_checks_sql(outcomes: list[dict[str, Any]]) -> str:
+    """The ``row_checks`` asset: the rule outcomes of every row (:func:`ingest.sources.returns.rule_outcomes`)
+    as a SQL table (row_number, return_id, check_name, column_name, passed, problem)."""
+    cols = "row_number, return_id, check_name, column_name, passed, problem"
+    if not outcomes:
+        return (f"select * from (select cast(null as integer), cast(null as varchar), cast(null as varchar), "
+                f"cast(null as varchar), cast(null as boolean), cast(null as varchar)) as v({cols}) where false")
+    values = ", ".join(
+        f"({int(o['row'])}, {sql_str(o['return_id'])}, {sql_str(o['check_name'])}, {sql_str(o['column_name'])}, "
+        f"{'true' if o['passed'] else 'false'}, {'null' if o['problem'] is None else sql_str(o['problem'])})"
+        for o in outcomes)
+    return f"select * from (values {values}) as v({cols})"
+

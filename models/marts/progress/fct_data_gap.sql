@@ -20,7 +20,11 @@ verdicts as (
         count(*) as n_outcome_indicators,
         count(case when outcome_verdict in ('improving', 'worsening', 'no_significant_change') then 1 end) as n_with_verdict,
         count(case when outcome_verdict = 'stale' then 1 end) as n_stale,
-        count(case when outcome_verdict = 'not_enough_data' then 1 end) as n_not_enough_data
+        count(case when outcome_verdict = 'not_enough_data' then 1 end) as n_not_enough_data,
+        -- each not-enough-data indicator's own rule ("... London has 4 comparable period(s) up to 2023/24; a trend
+        -- needs five."), so the gap says exactly why
+        {{ sorted_listagg("case when outcome_verdict = 'not_enough_data' then " ~ dbt.concat(['indicator_name', "': '", 'verdict_rule']) ~ " end",
+            "' '") }} as not_enough_data_rules
     from {{ ref('fct_outcome_verdict') }}
     group by scope_id
 ),
@@ -30,7 +34,8 @@ gaps as (
         s.*,
         coalesce(v.n_outcome_indicators, 0) as n_outcome_indicators,
         coalesce(v.n_stale, 0) as n_stale,
-        coalesce(v.n_not_enough_data, 0) as n_not_enough_data
+        coalesce(v.n_not_enough_data, 0) as n_not_enough_data,
+        v.not_enough_data_rules
     from scopes as s
     left join verdicts as v on s.scope_id = v.scope_id
     where coalesce(v.n_with_verdict, 0) = 0
@@ -71,7 +76,8 @@ select
         else {{ dbt.concat([
             "'Its '", 'cast(g.n_outcome_indicators as ' ~ dbt.type_string() ~ ')', "' linked outcome indicator(s) give no verdict: '",
             'cast(g.n_not_enough_data as ' ~ dbt.type_string() ~ ')', "' without enough data, '",
-            'cast(g.n_stale as ' ~ dbt.type_string() ~ ')', "' stale (see fct_outcome_verdict).'"]) }}
+            'cast(g.n_stale as ' ~ dbt.type_string() ~ ')', "' stale (see fct_outcome_verdict).'",
+            "coalesce(" ~ dbt.concat(["' '", 'g.not_enough_data_rules']) ~ ", '')"]) }}
     end as gap_note,
     c.candidate_measure,
     c.publisher,
