@@ -1,14 +1,15 @@
 -- The main points: 3-6 plain sentences per scope (the plan as a whole, scope_type 'plan', and each aim) that open the
 -- home page and each aim page, computed from the progress marts at build time (as an ONS bulletin's main points):
---   1 targets   how many numeric targets are on track / off track / uncertain, how many cannot be judged;
---   2 unjudged  why those targets cannot be judged (no statistic counts what the target counts, the data ends before
---               the plan began, too few figures);
+--   1 targets   how many numeric targets are achieved / on track / off track / uncertain (fct_target_status: one
+--               answer per target, from official statistics or else from figures the programmes report), how many
+--               cannot be judged;
+--   2 unjudged  why those targets cannot be judged (no statistic or reported figure counts what the target counts,
+--               the programme has published no figure, the data ends before the plan began, too few figures);
 --   3 outcomes  how many outcome measures improve / worsen / show no significant change, naming the worsening ones;
 --   4 gaps      which gaps between the most and least deprived boroughs widen or narrow (fct_gap_verdict, the tested
 --               trend of the slope index of inequality: the same verdict the inequalities page shows);
 --   5 objectives how many objectives have no outcome measure with a verdict (fct_data_gap).
--- A target's status is its most severe judged status over its linked indicators (off track before uncertain before
--- on track), as the home page's counts. Names are listed up to three, alphabetically, then "and N more". Portable SQL
+-- Names are listed up to three, alphabetically, then "and N more". Portable SQL
 -- (dbt cross-database macros only).
 {%- set plan_start = var('plan_start_year', 2021) %}
 
@@ -23,39 +24,30 @@ scopes as (
     select 'aim', cast(aim_id as {{ dbt.type_string() }}), aim_id from aims
 ),
 
-target_rows as (
-    select
-        p.target_id,
-        cast(c.aim_id as integer) as aim_id,
-        p.status,
-        p.not_enough_data_reason
-    from {{ ref('fct_commitment_progress') }} as p
-    inner join {{ ref('dim_commitment') }} as c on p.commitment_id = c.commitment_id
-    where p.status <> 'no_numeric_target'
-),
-
 per_target as (
     select
-        target_id,
-        max(aim_id) as aim_id,
-        max(case status when 'off_track' then 3 when 'uncertain' then 2 when 'on_track' then 1 else 0 end) as judged,
-        -- why a target cannot be judged: the most telling reason over its linked indicators
-        max(case not_enough_data_reason
-            when 'stale_data' then 4
-            when 'too_few_periods' then 3
-            when 'no_london_value' then 3
-            when 'source_unavailable' then 2
-            when 'indicator_does_not_measure_target' then 1
-            when 'no_indicator_linked' then 1
-            else 0 end) as reason_rank
-    from target_rows
-    group by target_id
+        t.target_id,
+        cast(c.aim_id as integer) as aim_id,
+        case t.status when 'achieved' then 4 when 'off_track' then 3 when 'uncertain' then 2 when 'on_track' then 1
+            else 0 end as judged,
+        -- why a target cannot be judged, in four plain groups
+        case
+            when t.not_enough_data_reason = 'stale_data' then 4
+            when t.not_enough_data_reason in ('too_few_periods', 'no_london_value', 'undated_figure', 'no_baseline',
+                'figure_after_deadline', 'target_level_unknown') then 3
+            when t.not_enough_data_reason in ('source_unavailable', 'no_reported_figure') then 2
+            else 1
+        end as reason_rank
+    from {{ ref('fct_target_status') }} as t
+    inner join {{ ref('dim_commitment') }} as c on t.commitment_id = c.commitment_id
+    where t.status <> 'no_numeric_target'
 ),
 
 target_counts as (
     select
         s.scope_type, s.scope_id,
         count(t.target_id) as n_targets,
+        sum(case when t.judged = 4 then 1 else 0 end) as n_achieved,
         sum(case when t.judged = 1 then 1 else 0 end) as n_on,
         sum(case when t.judged = 2 then 1 else 0 end) as n_uncertain,
         sum(case when t.judged = 3 then 1 else 0 end) as n_off,
@@ -180,7 +172,7 @@ objective_counts as (
 counted as (
     select
         s.scope_type, s.scope_id, s.aim_id,
-        coalesce(t.n_targets, 0) as n_targets, coalesce(t.n_on, 0) as n_on, coalesce(t.n_uncertain, 0) as n_uncertain,
+        coalesce(t.n_targets, 0) as n_targets, coalesce(t.n_achieved, 0) as n_achieved, coalesce(t.n_on, 0) as n_on, coalesce(t.n_uncertain, 0) as n_uncertain,
         coalesce(t.n_off, 0) as n_off, coalesce(t.n_unjudged, 0) as n_unjudged, coalesce(t.n_no_measure, 0) as n_no_measure,
         coalesce(t.n_unavailable, 0) as n_unavailable, coalesce(t.n_too_few, 0) as n_too_few,
         coalesce(t.n_stale, 0) as n_target_stale,
@@ -206,12 +198,13 @@ sentences as (
         case
             when n_targets = 0 then {{ dbt.concat(["case when scope_type = 'plan' then 'The plan' else 'This aim' end",
                 "' sets no target with a number that a published statistic could be measured against.'"]) }}
-            when n_on + n_off + n_uncertain = 0 then {{ dbt.concat([
+            when n_achieved + n_on + n_off + n_uncertain = 0 then {{ dbt.concat([
                 "case when n_targets = 1 then 'The 1 target with a number cannot be judged yet.' else " ~ dbt.concat([
                 "'None of the '", _str('n_targets'), "' targets with a number can be judged yet.'"]) ~ " end"]) }}
             else {{ dbt.concat([
                 "'Of the '", _str('n_targets'), "case when n_targets = 1 then ' target' else ' targets' end",
-                "' with a number, '", _str('n_on'), "' '", _is_are('n_on'), "' on track, '", _str('n_off'), "' off track and '",
+                "' with a number, '", "case when n_achieved > 0 then " ~ dbt.concat([_str('n_achieved'), "' '", "case when n_achieved = 1 then 'has' else 'have' end", "' been achieved (on figures the programmes report), '"]) ~ " else '' end",
+                _str('n_on'), "' '", _is_are('n_on'), "' on track, '", _str('n_off'), "' off track and '",
                 _str('n_uncertain'), "' uncertain; '", _str('n_unjudged'), "' cannot be judged yet.'"]) }}
         end as sentence
     from counted
@@ -220,8 +213,8 @@ sentences as (
         {{ dbt.concat([
             "case when n_unjudged = 1 then 'Why it cannot be judged: ' else 'Why they cannot be judged: ' end",
             _parts([
-                ['n_no_measure', dbt.concat([_str('n_no_measure'), "' '", _has_have('n_no_measure'), "' no published statistic that counts what the target counts'"])],
-                ['n_unavailable', dbt.concat([_str('n_unavailable'), "' '", _has_have('n_unavailable'), "' no figures yet'"])],
+                ['n_no_measure', dbt.concat([_str('n_no_measure'), "' '", _has_have('n_no_measure'), "' no published statistic or reported figure that counts what the target counts'"])],
+                ['n_unavailable', dbt.concat([_str('n_unavailable'), "' '", _has_have('n_unavailable'), "' no figures yet (none published, or the publisher''s release could not be obtained)'"])],
                 ['n_too_few', dbt.concat([_str('n_too_few'), "' '", _has_have('n_too_few'), "' too few figures for a trend'"])],
                 ['n_target_stale', dbt.concat([_str('n_target_stale'), "' '", _has_have('n_target_stale'), "' figures that end before the plan began in " ~ plan_start ~ "'"])],
             ]),
