@@ -67,61 +67,63 @@
     end)
 {%- endmacro %}
 
+{#- The reason for the status in one sentence a policy officer reads: no ids or pipeline words, one full stop (the
+    status itself is shown beside it, so the sentence does not repeat it). Needs indicator_name and source_publisher.
+    A projected value is quoted only where it is earned (projection_is_earned); otherwise the sentence says the
+    trend's direction and why no value is projected. -#}
 {% macro progress_status_rule() -%}
     {%- set reason = progress_not_enough_data_reason() -%}
-    {%- set trend_span = dbt.concat(["'the trend over the last '", _str('trend_points'), "' periods (to '", 'latest_period', "')'"]) -%}
+    {%- set name = "coalesce(indicator_name, 'the linked measure')" -%}
+    {%- set unit = "case when indicator_unit is null or indicator_unit = '' then '' when indicator_unit = 'percent' then '%' when indicator_unit = 'ug/m3' then ' µg/m³' else " ~ dbt.concat(["' '", 'indicator_unit']) ~ " end" -%}
+    {%- set trend_words = "case trend_direction when 'increasing' then 'rising' when 'decreasing' then 'falling' when 'no_significant_change' then 'no clear trend' else 'too few figures for a trend' end" -%}
+    {%- set trend_span = dbt.concat(["'trend over the last '", _str('trend_points'), "' figures (to '", 'latest_period', "')'"]) -%}
+    {%- set target_phrase = dbt.concat(["'the target of '", _target_words(), _fmt('target_level'), "' by '", _str('target_year')]) -%}
     (case
-        when target_value is null then 'No numeric target: the plan states no number to measure this commitment against.'
+        when target_value is null then 'The plan gives no number to measure this against.'
         when {{ reason }} = 'no_indicator_linked' then
-            'Not enough data: no indicator is linked to this commitment or its objective yet (see the data gaps list).'
+            'No published statistic is linked to this commitment or its objective yet.'
         when {{ reason }} = 'source_unavailable' then {{ dbt.concat([
-            "'Not enough data: there are no values for the indicator '", 'indicator_id',
-            "' in the warehouse; its source '", "coalesce(indicator_source_id, 'unknown')",
-            "' is unavailable (not in the offline mirror) or not yet ingested.'"]) }}
+            "'There are no figures yet for '", name, "': the latest release from '",
+            "coalesce(source_publisher, 'its publisher')", "' could not be obtained.'"]) }}
         when {{ reason }} = 'no_london_value' then {{ dbt.concat([
-            "'Not enough data: there is no London value for the indicator '", 'indicator_id',
-            "': the publisher gives none and too few boroughs have a value in any period to derive one.'"]) }}
+            "'There is no London figure for '", name,
+            "': the publisher gives none and too few boroughs have one to work it out.'"]) }}
         when {{ reason }} = 'indicator_does_not_measure_target' then {{ dbt.concat([
-            "'Not enough data: no indicator measures what this target counts ('", 'target_metric', "', '",
-            "coalesce(target_unit, 'no unit')", "'). The linked '", 'role', "' indicator '", 'indicator_id',
-            "' is shown as evidence only: London '", "coalesce(latest_period, 'n/a')", "' = '", _fmt('latest_value'), "' '",
-            "coalesce(indicator_unit, '')", "', recent trend '", "coalesce(trend_direction, 'not_enough_data')", "'.'"]) }}
+            "'No published statistic counts what this target counts ('", "coalesce(target_metric, 'its own measure')",
+            "'); '", name, "', shown for context only, was '", _fmt('latest_value'), unit,
+            "' in London in '", "coalesce(latest_period, 'no period')", "' ('", trend_words, "').'"]) }}
         when {{ reason }} = 'stale_data' then {{ dbt.concat([
-            "'Not enough data since the plan began: the latest London value ('", _fmt('latest_value'), "') is for '",
-            'latest_period', "', before the plan started in '", _str('plan_start_year'),
-            "', so progress cannot be judged as current.'",
-            "case when projected_value_at_target_year is not null then " ~ dbt.concat([
-                "' For reference only, '", trend_span, "' projects '", _fmt('projected_value_at_target_year'), "' for '",
-                _str('target_year'), "' (target: '", _target_words(), _fmt('target_level'), "'; trend '",
-                'trend_direction', "').'"]) ~ " else '' end"]) }}
+            "'The latest London figure ('", _fmt('latest_value'), unit, "', '", 'latest_period',
+            "') is from before the plan began in '", _str('plan_start_year'), "', so progress since then cannot be judged.'"]) }}
         when {{ reason }} = 'too_few_periods' then {{ dbt.concat([
-            "'Not enough data: only '", _str('n_london_values'), "' London value(s) (latest '", "coalesce(latest_period, 'n/a')",
-            "'), so there is neither a trend nor a later value to compare with a straight path to the target.'"]) }}
+            "'There '", "case when n_london_values = 1 then 'is only 1 London figure' else " ~ dbt.concat(["'are only '", _str('n_london_values'), "' London figures'"]) ~ " end",
+            "' (latest '", "coalesce(latest_period, 'none')",
+            "'), too few to show a trend or to compare with a straight path to the target.'"]) }}
         when latest_value is not null and {{ _meets('latest_value', 'target_level') }} then {{ dbt.concat([
-            "'On track: the latest value '", _fmt('latest_value'), "' ('", 'latest_period', "') already meets the target ('",
-            _target_words(), _fmt('target_level'), "' by '", _str('target_year'), "').'"]) }}
+            "'The latest figure, '", _fmt('latest_value'), unit, "' ('", 'latest_period', "'), already meets '", target_phrase, "'.'"]) }}
         when projected_value_at_target_year is not null then {{ dbt.concat([
-            "case when " ~ _meets('projected_value_at_target_year', 'target_level') ~ " and coalesce(trend_is_significant, false) then 'On track: '"
-            ~ " when " ~ _meets('projected_value_at_target_year', 'target_level') ~ " then 'Uncertain: ' else 'Off track: ' end",
-            trend_span, "' projects '", _fmt('projected_value_at_target_year'), "' for '", _str('target_year'),
-            "case when " ~ _meets('projected_value_at_target_year', 'target_level') ~ " then ', which meets' else ', which does not meet' end",
-            "' the target ('", _target_words(), _fmt('target_level'), "'); '",
-            "case when coalesce(trend_is_significant, false) then " ~ dbt.concat(["'the trend is significant at 5% ('", 'trend_direction', "').'"])
-            ~ " when " ~ _meets('projected_value_at_target_year', 'target_level')
-            ~ " then 'but the trend is not significant at 5%, so the change the projection assumes is not yet established.'"
-            ~ " else 'the trend is not significant at 5%.' end"]) }}
+            "'The '", trend_span,
+            "case when not projection_is_earned then ' is' when " ~ _meets('projected_value_at_target_year', 'target_level')
+            ~ " then " ~ dbt.concat(["' points to '", _fmt('projected_value_at_target_year'), unit, "' in '", _str('target_year'), "', which meets'"])
+            ~ " else " ~ dbt.concat(["' points to '", _fmt('projected_value_at_target_year'), unit, "' in '", _str('target_year'), "', which misses'"]) ~ " end",
+            "case when projection_is_earned then ' ' when " ~ _meets('projected_value_at_target_year', 'target_level')
+            ~ " then ' heading towards ' else ' not heading fast enough towards ' end",
+            target_phrase,
+            "case when coalesce(trend_is_significant, false) then ', and the trend is statistically significant'"
+            ~ " else ', but the trend is not statistically significant, so the change is not yet established' end",
+            "case when projection_is_earned or not coalesce(trend_is_significant, false) then '' else "
+            ~ dbt.concat(["' (no value is projected: '", 'projection_note', "')'"]) ~ " end",
+            "'.'"]) }}
         else {{ dbt.concat([
+            "'The latest figure, '", _fmt('latest_value'), unit, "' ('", 'latest_period', "'), is '",
             "case when latest_lower_ci is not null and latest_upper_ci is not null and latest_lower_ci <= trajectory_value_at_latest"
-            ~ " and latest_upper_ci >= trajectory_value_at_latest then 'Uncertain: '"
-            ~ " when " ~ _meets('latest_value', 'trajectory_value_at_latest') ~ " then 'On track: ' else 'Off track: ' end",
-            "'with fewer than 5 periods there is no trend test; the latest value '", _fmt('latest_value'), "' ('", 'latest_period',
-            "') is compared with the straight path from the baseline '", _fmt('baseline_value'), "' ('", 'baseline_period',
-            "') to the target ('", _target_words(), _fmt('target_level'), "' by '", _str('target_year'), "'), which is '",
-            _fmt('trajectory_value_at_latest'), "' at the latest period'",
+            ~ " and latest_upper_ci >= trajectory_value_at_latest then " ~ dbt.concat(["'too close to call against'"])
+            ~ " when " ~ _meets('latest_value', 'trajectory_value_at_latest') ~ " then 'on or ahead of' else 'behind' end",
+            "' the straight path from '", _fmt('baseline_value'), "' ('", 'baseline_period', "') to '", target_phrase,
+            "' ('", _fmt('trajectory_value_at_latest'), "' at that point'",
             "case when latest_lower_ci is not null and latest_upper_ci is not null and latest_lower_ci <= trajectory_value_at_latest"
-            ~ " and latest_upper_ci >= trajectory_value_at_latest then " ~ dbt.concat(["'; its 95% CI ('", _fmt('latest_lower_ci'), "' to '",
-                _fmt('latest_upper_ci'), "') contains that value, so the data point both ways.'"])
-            ~ " when " ~ _meets('latest_value', 'trajectory_value_at_latest') ~ " then ': on the target''s side of it or on it.'"
-            ~ " else ': on the wrong side of it.' end"]) }}
+            ~ " and latest_upper_ci >= trajectory_value_at_latest then " ~ dbt.concat(["'; its 95% confidence interval, '", _fmt('latest_lower_ci'), "' to '",
+                _fmt('latest_upper_ci'), "', includes that value'"]) ~ " else '' end",
+            "'), with too few figures for a trend test.'"]) }}
     end)
 {%- endmacro %}

@@ -120,7 +120,9 @@ joined as (
         l.role,
         l.link_level,
         i.unit as indicator_unit,
+        i.indicator_name,
         i.source_id as indicator_source_id,
+        rs.publisher as source_publisher,
         p.series_key,
         coalesce(p.n_values, 0) as n_london_values,
         coalesce(va.n_values_any, 0) as n_values_any,
@@ -143,11 +145,14 @@ joined as (
         tr.slope_per_year,
         tr.fit_x_mean,
         tr.fit_y_mean,
+        tr.first_mid_year as trend_first_mid_year,
+        tr.latest_mid_year as trend_latest_mid_year,
         cast(t.target_year as double) + 0.5e0 as target_mid_year,
         case when ms.target_id is not null then true else false end as indicator_measures_target
     from targets as t
     left join links as l on t.target_id = l.target_id
     left join {{ ref('dim_indicator') }} as i on l.indicator_id = i.indicator_id
+    left join {{ ref('registry_sources') }} as rs on i.source_id = rs.source_id
     left join per_indicator as p on l.indicator_id = p.indicator_id
     left join {{ ref('int_indicator_trends_fitted') }} as tr on p.series_key = tr.series_key
     left join measures as ms on t.target_id = ms.target_id and l.indicator_id = ms.indicator_id
@@ -182,6 +187,33 @@ computed as (
             fit_y_mean + slope_per_year * (target_mid_year - fit_x_mean)
         end as projected_value_at_target_year
     from levels
+),
+
+-- A projected value is shown only where it is earned (DESIGN.md section 4): the trend is significant, the data does
+-- not end before the plan started, and the target year is no further beyond the last point than the trend's points
+-- span. projection_note says why there is none otherwise.
+projected as (
+    select
+        computed.*,
+        case when projected_value_at_target_year is not null
+            and coalesce(trend_is_significant, false)
+            and not coalesce(latest_is_stale, false)
+            and target_mid_year - trend_latest_mid_year <= trend_latest_mid_year - trend_first_mid_year
+            then true else false end as projection_is_earned,
+        case
+            when target_value is null then 'there is no number to project towards'
+            when indicator_id is null then 'no published statistic is linked'
+            when not indicator_measures_target then 'no published statistic counts what this target counts'
+            when trend_method is null then 'a trend needs five figures'
+            when coalesce(latest_is_stale, false) then {{ dbt.concat([
+                "'the figures end before the plan began in '", _str('plan_start_year')]) }}
+            when not coalesce(trend_is_significant, false) then 'the trend is not statistically significant'
+            when target_mid_year - trend_latest_mid_year > trend_latest_mid_year - trend_first_mid_year then {{ dbt.concat([
+                "'the target year is '", _str('cast(round(target_mid_year - trend_latest_mid_year, 0) as integer)'),
+                "' years beyond the last figure, further than the '", _str('cast(round(trend_latest_mid_year - trend_first_mid_year, 0) as integer)'),
+                "' years the figures span'"]) }}
+        end as projection_note
+    from computed
 )
 
 select
@@ -215,6 +247,8 @@ select
     success_when,
     trajectory_value_at_latest,
     projected_value_at_target_year,
+    cast(case when projection_is_earned then projected_value_at_target_year end as double) as projected_value_shown,
+    case when projection_is_earned then cast(null as {{ dbt.type_string() }}) else projection_note end as projection_note,
     cast(trend_points as integer) as trend_points,
     trend_method,
     trend_direction,
@@ -223,4 +257,4 @@ select
     {{ progress_status() }} as status,
     {{ progress_not_enough_data_reason() }} as not_enough_data_reason,
     {{ progress_status_rule() }} as status_rule
-from computed
+from projected

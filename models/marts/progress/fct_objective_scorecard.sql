@@ -90,8 +90,8 @@ select
     g.sii_lower_ci,
     g.sii_upper_ci,
     case
-        when m.indicator_id is null then 'no indicator linked to this objective yet'
-        when ll.value is null then 'no London value in the warehouse for this indicator'
+        when m.indicator_id is null then 'no published statistic is linked to this objective yet'
+        when ll.value is null then 'no London figure has been published or could be worked out from the boroughs'
     end as evidence_note
 from objectives as o
 left join map as m on o.objective_id = m.commitment_or_objective_id

@@ -124,8 +124,10 @@ def check_page(path: str, html: str) -> PageFindings:
     result.external_links = [h for h in links if urlparse(h).scheme in {"http", "https"}
                              and urlparse(h).hostname not in {"127.0.0.1", "localhost"}]
     result.problems.extend(leaks(text))
-    for rows in csv_downloads(html):
+    downloads = csv_downloads(html)
+    for rows in downloads:
         result.problems.extend(csv_problems(rows))
+    result.problems.extend(deny_hits(text, downloads))
     result.problems.extend(whisker_problems(html))
     if kind in NEEDS_EXTERNAL_LINK and not result.external_links:
         result.problems.append("no external source link")
@@ -222,3 +224,120 @@ def tables_without_download(page_source: str) -> list[str]:
     downloads = {d.strip().removesuffix("_csv") for d in DOWNLOAD_OF.findall(page_source)}
     return [f"{kind} of {query.strip()}" for kind, query in DATA_COMPONENTS.findall(page_source)
             if query.strip() not in downloads]
+
+
+# --- the deny list: ids and pipeline words a policy officer should never read ---------------------------------
+#: Words for the machinery behind the site, never for its readers.
+PIPELINE_TERMS = ("mart", "marts", "ingest", "ingested", "ingestion", "staging", "lake", "warehouse", "dbt", "mirror")
+#: Tokens that mark an id even when its underscores are printed as spaces ("his pm25 mortality fraction"): the
+#: warehouse's model prefixes and the registry's code-like abbreviations. Any token with a digit counts too.
+CODE_TOKENS = {"his", "fct", "dim", "stg", "int", "aps", "gpps", "qof", "ncmp", "dft", "la", "fsm", "ltc", "sii"}
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _id_patterns(ident: str) -> list[str]:
+    """The spellings of one id a page must not show: as written, and with spaces for underscores when that is not
+    ordinary English (a token with a digit or a code token). A one-word id made of letters only is an ordinary word
+    ("belonging") and is not denied."""
+    tokens = ident.lower().split("_")
+    spellings = []
+    if len(tokens) > 1 or any(c.isdigit() for c in ident):
+        spellings.append(ident.lower())
+    if len(tokens) > 1 and any(any(c.isdigit() for c in t) or t in CODE_TOKENS for t in tokens):
+        spellings.append(" ".join(tokens))
+    return spellings
+
+
+def deny_list(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """Spelling -> what it is: every source, dataset and indicator id of the source registry
+    (``ingest/registry``) and the indicator catalogue, every dbt model and seed name (``models/``, ``seeds/``),
+    and the pipeline words. Derived from the project each time, so a new source or model is covered at once."""
+    from ingest.sources.registry import load_registry
+
+    found: dict[str, str] = {}
+    registry = load_registry(root / "ingest" / "registry")
+    for source in registry.sources:
+        for s in _id_patterns(source.id):
+            found.setdefault(s, "source id")
+        for dataset in source.datasets:
+            for s in _id_patterns(dataset.id):
+                found.setdefault(s, "dataset id")
+            for indicator in dataset.indicator_specs:
+                for s in _id_patterns(indicator.id):
+                    found.setdefault(s, "indicator id")
+    catalogue = root / "seeds" / "reference" / "indicator_catalogue.csv"
+    with catalogue.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for s in _id_patterns(row["indicator_id"]):
+                found.setdefault(s, "indicator id")
+    for folder, what in (("models", "dbt model"), ("seeds", "dbt seed")):
+        for path in (root / folder).rglob("*"):
+            if path.suffix in {".sql", ".csv"}:
+                for s in _id_patterns(path.stem):
+                    found.setdefault(s, what)
+    for term in PIPELINE_TERMS:
+        found.setdefault(term, "pipeline word")
+    return found
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*")
+
+
+class DenyList:
+    """The deny list compiled for fast scanning: a set of one-token spellings (an id as written, or a pipeline
+    word) and, for spellings of several words, their first word -> the spellings' word tuples. Matching is by
+    whole words, case-insensitive; a several-word spelling matches only words separated by white space."""
+
+    def __init__(self, root: Path = PROJECT_ROOT) -> None:
+        self.kinds = deny_list(root)
+        self.single = {s for s in self.kinds if " " not in s}
+        self.multi: dict[str, list[tuple[str, ...]]] = {}
+        for s in self.kinds:
+            if " " in s:
+                words = tuple(s.split())
+                self.multi.setdefault(words[0], []).append(words)
+
+    def find(self, text: str) -> list[str]:
+        """Each denied spelling in the text, as it appears."""
+        tokens = set(_WORD.findall(text.lower()))
+        if self.single.isdisjoint(tokens) and self.multi.keys().isdisjoint(tokens):
+            return []
+        words = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        found, covered = [], -1  # covered: the end of the last match (a longer spelling hides the ids inside it)
+        for i, (w, start, end) in enumerate(words):
+            if start < covered:
+                continue
+            longest = end if w in self.single else None
+            for spelling in self.multi.get(w, ()):
+                run = words[i:i + len(spelling)]
+                if (tuple(x[0] for x in run) == spelling
+                        and all(text[a[2]:b[1]].isspace() for a, b in zip(run, run[1:]))):
+                    longest = max(longest or 0, run[-1][2])
+            if longest is not None:
+                found.append(text[start:longest])
+                covered = longest
+        return found
+
+
+_DENY: dict[Path, DenyList] = {}
+
+
+def deny_hits(text: str, csvs: list[list[list[str]]], root: Path = PROJECT_ROOT) -> list[str]:
+    """Denied ids and pipeline words in a page's visible text and in the free-text cells (cells with a space: words,
+    not codes, URLs or numbers) of its downloads, as ``"deny list: <what> <spelling> in <where>"``."""
+    deny = _DENY.get(root) or _DENY.setdefault(root, DenyList(root))
+    hits = []
+    for spelled in deny.find(text):
+        hits.append(f"deny list: {deny.kinds.get(' '.join(spelled.lower().split()), 'id')} {spelled!r} in the page text")
+    for rows in csvs:
+        header = rows[0] if rows else []
+        free_text = [cell for r in rows[1:] for cell in r if " " in cell.strip()]
+        if not deny.find("\x00".join(free_text)):  # one pass over the file; cells only when something is found
+            continue
+        for r in rows[1:]:
+            for name, cell in zip(header, r):
+                if " " in cell.strip():
+                    for spelled in deny.find(cell):
+                        hits.append(f"deny list: {deny.kinds.get(' '.join(spelled.lower().split()), 'id')} "
+                                    f"{spelled!r} in download column {name}")
+    return hits

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from html import unescape
 from collections import Counter
 from pathlib import Path
 
@@ -208,24 +209,27 @@ def test_browsed_pages_load_clean_and_fit(page_loads):
 
 
 def test_overview_shows_commitment_status_counts(marts, page_loads):
-    on, uncertain, off, nodata, total = marts.execute(
+    on, uncertain, off, nodata, total, achieved = marts.execute(
         """
         with per as (
-            select target_id, max(case status when 'off_track' then 3 when 'uncertain' then 2
-                                              when 'on_track' then 1 else 0 end) as judged
-            from fct_commitment_progress where status <> 'no_numeric_target' group by target_id
+            select target_id, case status when 'achieved' then 4 when 'off_track' then 3 when 'uncertain' then 2
+                                          when 'on_track' then 1 else 0 end as judged
+            from fct_target_status where status <> 'no_numeric_target'
         )
         select count(*) filter (where judged = 1), count(*) filter (where judged = 2),
-            count(*) filter (where judged = 3), count(*) filter (where judged = 0), count(*)
+            count(*) filter (where judged = 3), count(*) filter (where judged = 0), count(*),
+            count(*) filter (where judged = 4)
         from per
         """
     ).fetchone()
     text = " ".join(_text(page_loads, "/").split())
-    assert (f"{on} on track, {uncertain} uncertain, {off} off track, {nodata} not enough data, "
+    assert f"{achieved} achieved (on figures the programmes report" in text, text[:800]
+    assert (f"{on} on track, {uncertain} uncertain, {off} off track, {nodata} not enough data to judge, "
             f"of {total} numeric targets") in text, text[:800]
     improving, worsening = marts.execute(
-        "select count(*) filter (where outcome_verdict = 'improving'), count(*) filter (where outcome_verdict = 'worsening') "
-        "from fct_outcome_verdict where scope_type = 'objective'").fetchone()
+        "select count(distinct indicator_id) filter (where outcome_verdict = 'improving'), "
+        "count(distinct indicator_id) filter (where outcome_verdict = 'worsening') "
+        "from fct_outcome_verdict where scope_type = 'objective' and indicator_id is not null").fetchone()
     assert f"{improving} improving," in text and f"{worsening} worsening;" in text
     narrowing, widening = marts.execute(
         "select count(*) filter (where gap_verdict = 'narrowing'), count(*) filter (where gap_verdict = 'widening') "
@@ -323,7 +327,14 @@ def test_charts_with_confidence_intervals_draw_whiskers(built_site, marts):
     assert trend, "no London/England value with a CI in the marts"
     html = _html(built_site, f"/indicators/{trend[0]}/")
     m = re.search(r'data-chart="trend" data-ci-points="(\d+)" data-whisker-series="(\d+)"', html)
-    assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, (trend, m and m.group(0))
+    periods = marts.execute(
+        "select max(n) from (select area_code, count(distinct period_label) as n from fct_indicator_value "
+        "where indicator_id = ? and area_code in ('E12000007', 'E92000001') and value is not null "
+        "and coalesce(category, '') = '' group by 1)", [trend[0]]).fetchone()[0]
+    if periods == 1:  # one period per series: stated as values (no chart), each with its interval in words
+        assert "Only one period has a value, so there is no chart" in html and "95% confidence interval" in html, trend
+    else:
+        assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, (trend, m and m.group(0))
     bars = marts.execute(
         "with latest as (select indicator_id, max(period_end) as p from fct_borough_indicator where value is not null "
         "group by 1) select b.indicator_id, count(*) from fct_borough_indicator b join latest l on "
@@ -360,3 +371,82 @@ def test_every_download_carries_its_source(static_findings, built_site):
     retrieval date, no null); here: the key pages have them at all."""
     for path in ("/", "/indicators/obesity_year6/", "/data-quality/", "/inequalities/"):
         assert csv_downloads(_html(built_site, path)), f"{path} has no Download CSV link"
+
+
+def _verdict_labels(marts) -> dict[str, str]:
+    return dict(marts.execute("select code, label from dim_label where label_set = 'verdict'").fetchall())
+
+
+def test_home_and_inequalities_give_the_same_gap_direction(built_site, marts):
+    """One method, one word: the home page's gap counts and the inequalities page's "gap over time" column both
+    come from the tested SII trend (fct_gap_verdict), in the glossary's words, for every gap."""
+    labels = _verdict_labels(marts)
+    home = _html(built_site, "/")
+    home_counts = {code: int(n) for code, n in re.findall(r'<b data-verdict="(\w+)"[^>]*>(\d+)</b>', home)}
+    assert set(home_counts) == {"narrowing", "no_significant_change", "widening", "stale", "not_enough_data"}, home_counts
+    table = next(rows for rows in csv_downloads(_html(built_site, "/inequalities/"))
+                 if rows and "gap_over_time_tested" in rows[0])
+    header, body = table[0], table[1:]
+    shown = {r[header.index("indicator")]: r[header.index("gap_over_time_tested")] for r in body}
+    assert not {"closing", "widening", "narrowing"} & {
+        word.strip(",;.").lower() for r in body for word in r[header.index("change_in_fifths_gap_description_not_a_test")].split()
+    }, "a two-period difference is labelled with a direction word"
+    verdicts = marts.execute(
+        "select indicator_name, gap_verdict, case when sex is null or lower(sex) in ('persons', 'all', 'total') "
+        "then '' else ' (' || sex || ')' end from fct_gap_verdict").fetchall()
+    assert verdicts, "no gap verdicts in the marts"
+    mismatches = []
+    for name, verdict, suffix in verdicts:  # the row of the series the verdict was tested on says it as such
+        if shown.get(name + suffix) != labels[verdict]:
+            mismatches.append(f"{name}{suffix}: marts {verdict!r}, /inequalities/ {shown.get(name + suffix)!r}")
+    assert not mismatches, "\n".join(mismatches)
+    for code in ("narrowing", "no_significant_change", "widening"):
+        on_inequalities = sum(1 for label in shown.values() if label == labels[code])
+        assert home_counts[code] == on_inequalities, (code, home_counts[code], on_inequalities)
+    print(f"\ngap directions: {len(verdicts)} gaps, home and /inequalities/ agree on every one ({home_counts})")
+
+
+def test_no_ids_or_pipeline_words_anywhere(static_findings):
+    """The deny list (site_checks.deny_list: every registry source, dataset and indicator id, every dbt model and
+    seed name, and the pipeline words) finds nothing in any page's visible text or any download's free text."""
+    hits = [(path, p) for path, f in static_findings.items() for p in f.problems if p.startswith("deny list")]
+    print(f"\ndeny-list scan: {len(static_findings)} pages and their downloads, {len(hits)} hits")
+    assert not hits, "\n".join(f"{path}: {p}" for path, p in hits[:20])
+
+
+def test_commitment_pages_show_each_status_with_one_plain_reason(built_site, marts, static_findings):
+    """Every commitment page lists each target's status and its reason without anything to expand: one sentence,
+    the status in the glossary's words."""
+    statuses = dict(marts.execute("select code, label from dim_label where label_set = 'status'").fetchall())
+    expected = dict(marts.execute("select commitment_id, count(*) from fct_target_status group by 1").fetchall())
+    checked = 0
+    for commitment_id, n_rows in expected.items():
+        html = _html(built_site, f"/commitments/{commitment_id}/")
+        block = re.search(r'<ul id="target-reasons"[^>]*>(.*?)</ul>', html, re.DOTALL)
+        assert block, f"/commitments/{commitment_id}/ has no visible list of reasons"
+        items = re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.DOTALL)
+        assert len(items) == n_rows, (commitment_id, len(items), n_rows)
+        for item in items:
+            head, reason = re.match(r"\s*<b[^>]*>(.*?)</b>(.*)", item, re.DOTALL).groups()
+            status = unescape(head).rsplit(": ", 1)[1].removesuffix(".")
+            assert status in statuses.values(), (commitment_id, status)
+            reason = re.sub(r"<span[^>]*>.*?</span>", "", reason, flags=re.DOTALL)  # "Judged on ...": the evidence
+            plain = unescape(re.sub(r"<[^>]+>", "", reason)).strip()
+            assert len(re.findall(r"\.(?:\s|$)", plain)) == 1 and plain.endswith("."), (commitment_id, plain)
+            checked += 1
+    print(f"\ncommitment reasons: {checked} on {len(expected)} pages, each visible, one sentence")
+
+
+def test_home_and_aim_pages_open_with_the_main_points(built_site, marts):
+    """The main points (fct_main_point) are on the home page and each aim page, in order, before anything else."""
+    for scope_type, scope_id, path in [("plan", "plan", "/")] + [
+            ("aim", str(a), f"/aims/{a}/") for (a,) in marts.execute("select cast(aim_id as integer) from dim_aim").fetchall()]:
+        sentences = [s for (s,) in marts.execute(
+            "select sentence from fct_main_point where scope_type = ? and scope_id = ? order by sentence_order",
+            [scope_type, scope_id]).fetchall()]
+        assert 3 <= len(sentences) <= 6, (path, sentences)
+        html = _html(built_site, path)
+        block = re.search(r'<ul id="main-points"[^>]*>(.*?)</ul>', html, re.DOTALL)
+        assert block, f"{path} has no main points"
+        shown = [unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.DOTALL)]
+        assert shown == sentences, (path, shown, sentences)

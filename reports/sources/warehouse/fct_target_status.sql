@@ -1,0 +1,1 @@
+select * from fct_target_status
