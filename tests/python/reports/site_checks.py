@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -311,7 +312,7 @@ class DenyList:
             for spelling in self.multi.get(w, ()):
                 run = words[i:i + len(spelling)]
                 if (tuple(x[0] for x in run) == spelling
-                        and all(text[a[2]:b[1]].isspace() for a, b in zip(run, run[1:]))):
+                        and all(text[a[2]:b[1]].isspace() for a, b in itertools.pairwise(run))):
                     longest = max(longest or 0, run[-1][2])
             if longest is not None:
                 found.append(text[start:longest])

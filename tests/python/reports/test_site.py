@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from html import unescape
 from collections import Counter
+from html import unescape
 from pathlib import Path
 
 import duckdb
