@@ -6,16 +6,24 @@ The same transformations the dbt models do (``fct_indicator_value``, ``int_indic
 1. conform: read every indicator dataset of the lake, canonical columns and types, one long table, keeping the
    warehouse's areas (boroughs, Inner and Outer London, London, England: ``fct_indicator_value``'s rule), read
    with the filter pushed into the Parquet reader as an analyst would;
-2. areas: the 33 boroughs with IMD 2019 deprivation fifths (ntile of the rank of average score) and latest
-   population, from the lake's reference datasets;
+2. areas: the 33 boroughs with IMD 2025 deprivation fifths (ntile of the rank of average score: the edition
+   the warehouse's inequality marts use) and latest population, from the lake's reference datasets;
 3. London aggregate: for each indicator, period and breakdown without a published London row, sum of
    counts over sum of denominators (proportions with counts everywhere) or the population-weighted mean of
-   the borough values (at least 30 boroughs); Wilson 95% intervals where counts exist without a CI;
+   the borough values (at least 30 boroughs), or for counts the sum of the borough values (every borough);
+   Wilson 95% intervals where counts exist without a CI (percent units x 100, as the warehouse's
+   ``unit_multiplier``);
 4. comparison with England (and London): each borough value against the benchmark, 'similar' when the
    benchmark lies in the borough's CI, else better/worse by polarity; rank among boroughs;
-5. deprivation gap: per indicator, period and breakdown, mean of the most deprived fifth minus the least
-   deprived fifth and their ratio (at least 25 boroughs, 2 per end fifth), and the slope index of
-   inequality (population-weighted least squares on the ridit of the deprivation rank).
+5. deprivation gap: per indicator, period and breakdown (counts left out: a borough's count follows its
+   size), mean of the most deprived fifth minus the least deprived fifth and their ratio (at least 25
+   boroughs, 2 per end fifth), and the slope index of inequality (population-weighted least squares on the
+   ridit of the deprivation rank).
+
+These are the warehouse's rules, so the scale benchmark can check that the warehouse and the polars baseline
+produce the same rows before comparing their times (:mod:`benchmarks.equal_work`). What the baselines do not do:
+the indicator rows the warehouse takes from programme returns (a handful of reported figures, left out of that
+check), and every data check.
 
 Vectorised pandas throughout (groupby/merge/np.select, no row loops), so the comparison is fair to pandas.
 ``python -m benchmarks.baseline --lake-dir DIR`` runs it and prints row counts per output.
@@ -40,6 +48,8 @@ NUMBERS = ["value", "lower_ci", "upper_ci", "count", "denominator"]
 BREAKDOWN = ["sex", "age", "category_type", "category"]
 SERIES = ["indicator_id", "period_label", *BREAKDOWN]
 LONDON, ENGLAND = "E12000007", "E92000001"
+IMD_FILE = ("mhclg_imd2025", "imd2025_lad.parquet")  # the edition of fct_inequality_gap and dim_area's fifths
+PERCENT_UNITS = ("percent", "%", "percentage")  # macros/stats/trend.sql unit_multiplier: these are x 100
 Z = 1.959963984540054
 
 
@@ -67,7 +77,7 @@ def conform(lake_dir: Path) -> pd.DataFrame:
 def boroughs(lake_dir: Path) -> pd.DataFrame:
     b = pd.read_parquet(lake_dir / "ons_london_boroughs_boundaries" / "london_boroughs.parquet",
                         columns=["area_code"])
-    imd = pd.read_parquet(lake_dir / "mhclg_imd2019" / "imd2019_lad.parquet",
+    imd = pd.read_parquet(lake_dir.joinpath(*IMD_FILE),
                           columns=["area_code", "imd_rank_of_average_score"])
     pop = pd.read_parquet(lake_dir / "ons_mid_year_population" / "mid_year_population.parquet",
                           columns=["area_code", "year", "population"])
@@ -102,23 +112,26 @@ def enrich(values: pd.DataFrame, areas: pd.DataFrame, cat: pd.DataFrame) -> pd.D
     agg = bv.groupby(SERIES + ["period_start", "period_end"], sort=False).agg(
         n_boroughs=("value", "size"), n_with_counts=("has_counts", "sum"), sum_count=("count", "sum"),
         sum_denominator=("denominator", "sum"), n_with_population=("population", "count"),
-        sum_wv=("wv", "sum"), sum_pop=("population", "sum"), source_id=("source_id", "max"),
+        sum_wv=("wv", "sum"), sum_pop=("population", "sum"), sum_value=("value", "sum"),
+        source_id=("source_id", "max"),
         snapshot_sha256=("snapshot_sha256", "max")).reset_index()
     published = v.loc[(v["area_code"] == LONDON) & v["value"].notna(), SERIES].drop_duplicates()
     agg = agg.merge(published.assign(_pub=True), on=SERIES, how="left")
     agg = agg.merge(cat, on="indicator_id", how="inner")
     prop_counts = (agg["value_type"] == "proportion") & (agg["n_with_counts"] == agg["n_boroughs"])
-    full_pop = agg["n_with_population"] == agg["n_boroughs"]
-    keep = (agg["_pub"].isna() & (agg["n_boroughs"] >= 30) & agg["value_type"].isin(["proportion", "mean"])
-            & (agg["indicator_id"] != "sii_life_expectancy") & (prop_counts | full_pop))
+    full_pop = agg["value_type"].isin(["proportion", "mean"]) & (agg["n_with_population"] == agg["n_boroughs"])
+    all_counts = (agg["value_type"] == "count") & (agg["n_boroughs"] == len(areas))
+    keep = (agg["_pub"].isna() & (agg["n_boroughs"] >= 30) & (agg["indicator_id"] != "sii_life_expectancy")
+            & (prop_counts | full_pop | all_counts))
     agg = agg[keep]
-    prop_counts, full_pop = prop_counts[keep], full_pop[keep]
-    mult = np.where(agg["unit"].str.contains("percent", na=False), 100.0, 1.0)
+    prop_counts, full_pop, all_counts = prop_counts[keep], full_pop[keep], all_counts[keep]
+    mult = np.where(agg["unit"].str.lower().isin(PERCENT_UNITS).fillna(False), 100.0, 1.0)
     derived = pd.DataFrame({
         **{c: agg[c] for c in SERIES + ["period_start", "period_end", "source_id", "snapshot_sha256"]},
         "area_code": LONDON, "area_name": "London", "area_type": "region",
-        "value": np.where(prop_counts, agg["sum_count"] / agg["sum_denominator"] * mult,
-                          np.where(full_pop, agg["sum_wv"] / agg["sum_pop"], np.nan)),
+        "value": np.where(all_counts, agg["sum_value"],
+                          np.where(prop_counts, agg["sum_count"] / agg["sum_denominator"] * mult,
+                                   np.where(full_pop, agg["sum_wv"] / agg["sum_pop"], np.nan))),
         "lower_ci": np.nan, "upper_ci": np.nan,
         "count": np.where(prop_counts, agg["sum_count"], np.nan),
         "denominator": np.where(prop_counts, agg["sum_denominator"], np.nan),
@@ -130,10 +143,11 @@ def enrich(values: pd.DataFrame, areas: pd.DataFrame, cat: pd.DataFrame) -> pd.D
     has_ci = allv["lower_ci"].notna() & allv["upper_ci"].notna()
     wil = ~has_ci & (allv["value_type"] == "proportion") & allv["count"].notna() & (allv["denominator"] > 0)
     n = allv["denominator"].where(wil)
-    p = (allv["count"] / n).clip(0, 1)
+    # no interval for a count outside 0..denominator (macros/stats/wilson.sql), though ci_method says wilson
+    p = (allv["count"] / n).where((allv["count"] >= 0) & (allv["count"] <= n))
     centre = p + Z * Z / (2 * n)
     spread = Z * np.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    m = np.where(allv["unit"].str.contains("percent", na=False), 100.0, 1.0)
+    m = np.where(allv["unit"].str.lower().isin(PERCENT_UNITS).fillna(False), 100.0, 1.0)
     allv["ci_method"] = np.where(has_ci, "published", np.where(wil, "wilson", None))
     allv["lower_ci"] = np.where(wil, (centre - spread) / (1 + Z * Z / n) * m, allv["lower_ci"])
     allv["upper_ci"] = np.where(wil, (centre + spread) / (1 + Z * Z / n) * m, allv["upper_ci"])
@@ -167,7 +181,7 @@ def compare(enriched: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def inequality(enriched: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
-    b = enriched[enriched["value"].notna()].merge(
+    b = enriched[enriched["value"].notna() & (enriched["value_type"].fillna("") != "count")].merge(
         areas[["area_code", "deprivation_fifth", "imd_rank_of_average_score", "population"]], on="area_code",
         how="inner")
     b["v1"] = b["value"].where(b["deprivation_fifth"] == 1)

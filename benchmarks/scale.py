@@ -16,6 +16,12 @@ with the synthetic wiring of :mod:`benchmarks.stagerun`:
 
 The path is ``gate 1 + dbt build + gate 2`` (lake to tested marts; ``gate 2`` only on DuckDB).
 
+The equal-work line (DuckDB target, :mod:`benchmarks.equal_work`): per size, the execution time of the four dbt
+models that compute the polars baseline's outputs (from that size's ``run_results.json``: the dbt build step writes
+its artifacts to a folder of its own, ``DBT_TARGET_PATH``) against polars' own time, printed only after checking
+that the warehouse and polars produced the same rows; exactly one line per size,
+``equal-work ratio at <size>: dbt models <s> s, polars <s> s, <r>x``.
+
 ``target`` selects the dbt target (``duckdb`` or ``spark``) through ``HIS_TARGET``.
 """
 
@@ -27,7 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import synthetic
+from benchmarks import equal_work, synthetic
 from benchmarks.harness import Measure, fmt_mib, fmt_rate, fmt_seconds, his_argv, log, run_measured, table
 
 TARGET_ROWS = 100_000_000  # all-England LSOA x 100 indicators x 10 years x 3 sexes is about 100M long rows
@@ -45,6 +51,8 @@ class SizeResult:
     steps: dict[str, Measure] = field(default_factory=dict)
     baseline_detail: str = ""
     polars_detail: str = ""
+    equal_work: str = ""  # the one machine-readable equal-work line (benchmarks.equal_work.line)
+    equal_work_detail: str = ""  # what was checked, for people
 
     def path_stages(self) -> list[str]:
         """The stages of the path this size ran (gate 2 only exists on the DuckDB target)."""
@@ -145,6 +153,7 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
             shutil.rmtree(data.parent)
         shutil.copytree(base, data)
         env = _env(data, mirror, target)
+        dbt_target = data.parent / "dbt-target"  # this size's run_results.json (read for the equal-work line)
         steps: list[tuple[str, list[str]]] = [
             ("generate", [sys.executable, "-m", "benchmarks.synthetic", "--rows", str(n),
                           "--lake-dir", str(data / "lake"), "--mirror", str(mirror)]),
@@ -169,7 +178,8 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
                                               "--lake-dir", str(data / "lake"), "--out-dir", str(data / "polars")]))
         for name, argv in steps:
             log(f"[scale {sr.label}] {name}")
-            m = run_measured(name, argv, env=env, cwd=project_root, rows=rows, echo=echo,
+            step_env = {**env, "DBT_TARGET_PATH": str(dbt_target)} if name == "dbt build" else env
+            m = run_measured(name, argv, env=step_env, cwd=project_root, rows=rows, echo=echo,
                              log_path=logs / f"scale-{sr.label}-{name.replace(' ', '-')}.log")
             _note(m)
             sr.steps[name] = m
@@ -182,12 +192,39 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
                                         "")
             if name == "generate" and not m.ok:
                 break
+        if target == "duckdb":
+            _equal_work(sr, data, dbt_target / "run_results.json")
+            log(f"[scale {sr.label}] {sr.equal_work}")
         # keep the tools' full output (data/logs/<run>/<stage>.log: dbt's node lines...) beside the harness logs,
         # then keep the disk tidy: the next size writes its own copy
         if (data / "logs").is_dir():
             shutil.copytree(data / "logs", logs / f"scale-{sr.label}-stage-logs", dirs_exist_ok=True)
         shutil.rmtree(data.parent, ignore_errors=True)
     return res
+
+
+def _equal_work(sr: SizeResult, data: Path, run_results: Path) -> None:
+    """Fill ``sr.equal_work``: the four models' node seconds against polars, once both produced the same rows."""
+    dbt_m, pl_m = sr.steps.get("dbt build"), sr.steps.get("polars baseline")
+    if dbt_m is None or not dbt_m.ok:
+        sr.equal_work = equal_work.line(sr.label, None, None, "the dbt build did not succeed")
+        return
+    if pl_m is None or not pl_m.ok:
+        sr.equal_work = equal_work.line(sr.label, None, None, "no polars baseline run")
+        return
+    try:
+        secs = equal_work.model_seconds(run_results)
+        polars_s = equal_work.polars_seconds(pl_m.log_tail)
+        diffs, left_out = equal_work.row_differences(data / "warehouse.duckdb", data / "polars")
+    except equal_work.EqualWorkError as exc:
+        sr.equal_work = equal_work.line(sr.label, None, None, str(exc))
+        return
+    why_not = equal_work.differences_note(diffs)
+    sr.equal_work = equal_work.line(sr.label, sum(secs.values()), polars_s, why_not)
+    sr.equal_work_detail = "equal work: " + ", ".join(f"{m} {s:.1f} s" for m, s in secs.items()) + (
+        "" if why_not else "; same rows (except all both ways): "
+        + ", ".join(f"{k} {n:,}" for k, (n, _, _) in diffs.items())
+        + f"; {left_out} enriched row(s) from programme returns left out (the baselines do not read returns)")
 
 
 def _exponent(a: SizeResult, b: SizeResult, name: str) -> str:
@@ -229,6 +266,10 @@ def report(res: ScaleResult) -> str:
             if b_m and b_m.ok and ps:
                 out.append(f"   {name.split()[0]} / path = {b_m.seconds / ps:.2f}x "
                            f"({'path faster' if ps < b_m.seconds else 'baseline faster'})")
+        if sr.equal_work_detail:
+            out.append(f"   {sr.equal_work_detail}")
+        if sr.equal_work:
+            out.append(sr.equal_work)
     if len(res.sizes) >= 2:
         out += ["", "-- growth with size (wall seconds; exponent k in time ~ rows^k between consecutive sizes)"]
         names = list(dict.fromkeys(n for sr in res.sizes for n in sr.steps))

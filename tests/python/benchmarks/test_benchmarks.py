@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmarks import synthetic
+from benchmarks import equal_work, synthetic
 from benchmarks.harness import run_measured
 from ingest.config import PROJECT_ROOT
 
@@ -104,6 +104,11 @@ def test_scale_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path, mirror_d
         line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(step))
         assert " ok" in line, line
     assert "pandas / path" in proc.stdout and "polars / path" in proc.stdout
+    # the equal-work line: exactly one for the size, a ratio (so the warehouse and polars produced the same rows)
+    work_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("equal-work ratio at ")]
+    assert len(work_lines) == 1, work_lines
+    m = equal_work.LINE_RE.match(work_lines[0])
+    assert m and m["size"] == "10k" and float(m["dbt"]) > 0 and float(m["polars"]) > 0, work_lines[0]
     # the synthetic rows reached the marts, and only the benchmark's own warehouse
     # (the stage prints one line; dbt's node lines are in the run's log folder, kept by the harness)
     stage_logs = sorted((tmp_path / "w" / "scale" / "logs" / "scale-10k-stage-logs").rglob("*.log"))
