@@ -26,22 +26,6 @@ from {{ relation }}
 {%- endmacro %}
 
 {% macro reported_figures_models() -%}
-  {%- set listed = registry_returns_models() | sort -%}
-  {%- if execute -%}
-    {%- set tagged = [] -%}
-    {%- for node in graph.nodes.values() -%}
-      {%- if node.resource_type == 'model' and 'returns' in node.tags and node.name.startswith('stg_') -%}
-        {%- do tagged.append(node.name) -%}
-      {%- endif -%}
-    {%- endfor -%}
-    {%- set missing = tagged | reject('in', listed) | list -%}
-    {%- set untagged = listed | reject('in', tagged) | list -%}
-    {%- if missing or untagged -%}
-      {{ exceptions.raise_compiler_error(
-          "the returns staging models listed (macros/generated/registry_returns_models.sql) are out of step with the staging models tagged 'returns' (run `his generate`): "
-          ~ ("not listed: " ~ (missing | join(', ')) ~ ". " if missing else "")
-          ~ ("listed but not tagged 'returns': " ~ (untagged | join(', ')) if untagged else "")) }}
-    {%- endif -%}
-  {%- endif -%}
-  {{ return(listed) }}
+  {{ return(tagged_staging_models(registry_returns_models(), 'returns',
+                                  'macros/generated/registry_returns_models.sql')) }}
 {%- endmacro %}
