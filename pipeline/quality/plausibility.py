@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import HisError
+from pipeline.quality import results
 from pipeline.quality.suites import Check, sql_ident, sql_str
 
 # The checks this module adds (a stored run that had them still counts as "passed these checks" for the
@@ -280,7 +280,7 @@ def ensure_revisions_file(cfg: Settings) -> Path:
     """An empty revisions file (with its schema), so dbt can build before any comparison has run."""
     path = revisions_path(cfg)
     if not path.exists():
-        _write(path, [])
+        results.write_parquet(path, _schema().empty_table())
     return path
 
 
@@ -289,29 +289,8 @@ def record_revisions(cfg: Settings, rows: list[dict[str, Any]], run_id: str, run
     """Append ``rows`` (from :func:`collect`) with the run and each dataset's outcome (accepted/rejected)."""
     if not rows:
         return None
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     path = revisions_path(cfg)
     full = [{**r, "run_id": run_id, "run_at": run_at, "outcome": outcome.get(r["dataset"], "rejected")}
             for r in rows]
-    table = pa.Table.from_pylist([{k: r.get(k) for k in REVISION_COLUMNS} for r in full], schema=_schema())
-    if path.exists():
-        table = pa.concat_tables([pq.read_table(path).select(list(REVISION_COLUMNS)).cast(_schema()), table])
-    _write(path, table)
+    results.append_parquet(path, full, _schema())
     return path
-
-
-def _write(path: Path, table: Any) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if isinstance(table, list):
-        table = pa.Table.from_pylist(table, schema=_schema())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

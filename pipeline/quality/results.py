@@ -60,30 +60,35 @@ def ensure_results_file(cfg: Settings) -> Path:
 
     path = results_path(cfg)
     if not path.exists():
-        _write(path, [])
+        write_parquet(path, _schema().empty_table())
     ensure_revisions_file(cfg)
     return path
 
 
 def append(cfg: Settings, rows: list[dict[str, Any]]) -> Path:
     """Append result rows: read, concatenate, write a temp file, rename over (never half-written)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     path = results_path(cfg)
-    table = pa.Table.from_pylist([{k: r.get(k) for k in COLUMNS} for r in rows], schema=_schema())
-    if path.exists():
-        table = pa.concat_tables([pq.read_table(path).select(list(COLUMNS)).cast(_schema()), table])
-    _write(path, table)
+    append_parquet(path, rows, _schema())
     return path
 
 
-def _write(path: Path, table: Any) -> None:
+def append_parquet(path: Path, rows: list[dict[str, Any]], schema: Any) -> None:
+    """Append ``rows`` (dicts; the schema's columns, others ignored) to the Parquet file ``path``: read it,
+    concatenate, write a temp file, rename over (never half-written). Shared by the gate results and the
+    revisions file (:mod:`pipeline.quality.plausibility`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if isinstance(table, list):
-        table = pa.Table.from_pylist(table, schema=_schema())
+    table = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
+    if path.exists():
+        table = pa.concat_tables([pq.read_table(path).select(schema.names).cast(schema), table])
+    write_parquet(path, table)
+
+
+def write_parquet(path: Path, table: Any) -> None:
+    """Write a pyarrow table to ``path`` through a temp file renamed over it."""
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
