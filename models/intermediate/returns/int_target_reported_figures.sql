@@ -66,24 +66,8 @@ positioned as (
         case when period_start is not null
             then cast(extract(year from period_start) as double) + (cast(extract(month from period_start) as double) - 1) / 12
         end as start_position,
-        case when success_when = 'at_least' then
-            case
-                when target_level is null then 'unknown'
-                when bound = 'upper' and value <= target_level then 'no'
-                when bound = 'upper' then 'unknown'
-                when value >= target_level then 'yes'
-                when bound = 'lower' then 'unknown'
-                else 'no'
-            end
-        else
-            case
-                when target_level is null then 'unknown'
-                when bound = 'lower' and value >= target_level then 'no'
-                when bound = 'lower' then 'unknown'
-                when value <= target_level then 'yes'
-                when bound = 'upper' then 'unknown'
-                else 'no'
-            end
+        case when target_level is null then 'unknown'
+            else {{ bounded_meets('value', 'bound', 'target_level') }}
         end as meets_target
     from described
 ),

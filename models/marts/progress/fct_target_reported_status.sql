@@ -119,22 +119,7 @@ met as (
         pathed.*,
         case
             when path_value_at_figure is null then cast(null as {{ dbt.type_string() }})
-            when success_when = 'at_least' then
-                case
-                    when bound = 'upper' and value <= path_value_at_figure then 'no'
-                    when bound = 'upper' then 'unknown'
-                    when value >= path_value_at_figure then 'yes'
-                    when bound = 'lower' then 'unknown'
-                    else 'no'
-                end
-            else
-                case
-                    when bound = 'lower' and value >= path_value_at_figure then 'no'
-                    when bound = 'lower' then 'unknown'
-                    when value <= path_value_at_figure then 'yes'
-                    when bound = 'upper' then 'unknown'
-                    else 'no'
-                end
+            else {{ bounded_meets('value', 'bound', 'path_value_at_figure') }}
         end as meets_path
     from pathed
 ),
