@@ -26,6 +26,62 @@ def pytest_configure(config) -> None:
     if worker and "DBT_TARGET_PATH" not in os.environ:
         # relative, so a test's copy of the project writes into its own target/ (dbt runs in the project root)
         os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
+    _watch_memory()
+
+
+#: A test process whose own memory passes this many GiB is stopped (``HIS_TEST_MEMORY_LIMIT_GIB``). The suite's
+#: processes stay under 1 GiB each (the whole suite peaks near 6.4 GiB across its workers, Spark's JVM included);
+#: once a CI worker grew to 18 GiB until the kernel's OOM killer ended it, and pytest-xdist then waited for it
+#: until CI's time ran out, with nothing to say which test it was.
+MEMORY_LIMIT_GIB = float(os.environ.get("HIS_TEST_MEMORY_LIMIT_GIB", "8"))
+#: Folder (made by the controlling pytest process, inherited by the workers) where a stopped worker leaves its
+#: report; a worker's own stderr is captured by pytest and lost with the process, so the controller prints it.
+WATCH_DIR = "HIS_TEST_WATCH_DIR"
+
+
+def _watch_memory() -> None:
+    """Check this process's resident memory every second; past :data:`MEMORY_LIMIT_GIB`, write the running test
+    and every thread's stack to a report and end the process. pytest-xdist (``--max-worker-restart=0``) then
+    fails the run at once, naming that test, and :func:`pytest_terminal_summary` prints the report, instead of
+    the kernel killing whichever process is largest."""
+    import faulthandler
+    import tempfile
+    import threading
+    import time
+
+    if WATCH_DIR not in os.environ:  # the controlling process (or a run without xdist)
+        os.environ[WATCH_DIR] = tempfile.mkdtemp(prefix="his-test-watch-")
+    report = Path(os.environ[WATCH_DIR]) / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}.txt"
+    page = os.sysconf("SC_PAGE_SIZE")
+    limit = MEMORY_LIMIT_GIB * 2**30
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                rss = int(Path("/proc/self/statm").read_text().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                return  # no /proc here: nothing to watch
+            if rss > limit:
+                with report.open("w", encoding="utf-8") as out:
+                    out.write(f"a test process used {rss / 2**30:.1f} GiB, more than the suite's limit of "
+                              f"{MEMORY_LIMIT_GIB:g} GiB (HIS_TEST_MEMORY_LIMIT_GIB), while running "
+                              f"{os.environ.get('PYTEST_CURRENT_TEST', 'no test')}; it was ended. Its threads:\n")
+                    out.flush()
+                    faulthandler.dump_traceback(file=out, all_threads=True)
+                os._exit(70)
+
+    threading.Thread(target=watch, name="test-memory-watch", daemon=True).start()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the report of any test process the memory watch ended (see :func:`_watch_memory`)."""
+    folder = os.environ.get(WATCH_DIR)
+    if os.environ.get("PYTEST_XDIST_WORKER") or not folder or not Path(folder).is_dir():
+        return
+    for path in sorted(Path(folder).glob("*.txt")):
+        terminalreporter.section(f"memory watch: {path.stem}", sep="!")
+        terminalreporter.write(path.read_text(encoding="utf-8", errors="replace"))
 
 
 @pytest.fixture(scope="session")
@@ -134,3 +190,12 @@ def pytest_runtest_setup(item) -> None:
     (raising niceness needs no privilege; lowering it again would)."""
     if os.environ.get("PYTEST_XDIST_WORKER") and not _in(item, CRITICAL_PATH) and os.nice(0) < OFF_CRITICAL_PATH_NICENESS:
         os.nice(OFF_CRITICAL_PATH_NICENESS - os.nice(0))
+
+
+def pytest_unconfigure(config) -> None:
+    """The controlling process removes the memory watch's report folder once the summary has been printed."""
+    import shutil
+
+    folder = os.environ.get(WATCH_DIR)
+    if folder and not os.environ.get("PYTEST_XDIST_WORKER") and Path(folder).name.startswith("his-test-watch-"):
+        shutil.rmtree(folder, ignore_errors=True)
