@@ -44,7 +44,7 @@ datasets:
 CATALOGUE_ROW = ("smoking_routine_manual,Smoking prevalence in adults in routine and manual occupations (18-64),"
                  "Percentage of adults aged 18-64 in routine and manual occupations who currently smoke (APS),"
                  "percent,proportion,lower_is_better,0,100,fingertips_smoking_routine_manual,smoking_routine_manual,"
-                 "92445,5,5.3,Open Government Licence v3.0\n")
+                 "92445,5,5.3,Open Government Licence v3.0,9\n")
 
 
 def _copy_project(src: Path, dest: Path) -> None:
