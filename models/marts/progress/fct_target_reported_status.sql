@@ -212,24 +212,23 @@ select
     status,
     not_enough_data_reason,
     case
-        when target_value is null then 'No numeric target: the plan states no number for this target.'
-        when not_enough_data_reason = 'no_reported_figure' then 'Not enough data: no reported figure answers this target yet.'
+        when target_value is null then 'The plan states no number for this target.'
+        when not_enough_data_reason = 'no_reported_figure' then 'No reported figure answers this target yet.'
         when not_enough_data_reason = 'only_context_figures' then
-            'Not enough data: the reported figures found measure something else (shown as context), so none can judge this target.'
+            'The reported figures found measure something else (shown as context), so none can judge this target.'
         when not_enough_data_reason = 'target_level_unknown' then {{ dbt.concat([
-            "'Not enough data: '", 'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
+            'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
             "', but the plan gives no starting level for the reduction it seeks, so there is no level to compare it with.'"]) }}
         when not_enough_data_reason = 'undated_figure' then {{ dbt.concat([
-            "'Not enough data: '", 'publisher', "' reported '", 'figure_words', "' on a page that gives no date, short of the target of '",
+            'publisher', "' reported '", 'figure_words', "' on a page that gives no date, short of the target of '",
             'target_words', "', so it cannot be set against the path to the deadline.'"]) }}
         when not_enough_data_reason = 'figure_after_deadline' then {{ dbt.concat([
-            "'Not enough data: the only figure, '", 'figure_words', "' from '", 'publisher', "' '", 'date_phrase',
+            "'The only figure, '", 'figure_words', "' from '", 'publisher', "' '", 'date_phrase',
             "', is dated after the deadline and does not show where things stood at the deadline (target '", 'target_words', "').'"]) }}
         when not_enough_data_reason = 'no_baseline' then {{ dbt.concat([
-            "'Not enough data: '", 'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
+            'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
             "', but there is no earlier figure of the same measure to draw a straight path to the target of '", 'target_words', "' from.'"]) }}
         else {{ dbt.concat([
-            "case status when 'achieved' then 'Achieved: ' when 'on_track' then 'On track: ' when 'off_track' then 'Off track: ' else 'Uncertain: ' end",
             'publisher', "' reported '", 'figure_words', "' ('", 'measure', "') '", 'date_phrase',
             "case"
             ~ " when raw_status = 'achieved' then ', which meets the target of '"
