@@ -1,5 +1,6 @@
 """Static checks over every built page's HTML (no browser): visible text that leaks internal identifiers, the
-external source links indicator and commitment pages must carry, the CSV each "Download CSV" link carries (source,
+external source links indicator and commitment pages must carry, links whose text does not say where they go
+("open", "here", "Download CSV", a bare address, an id), the CSV each "Download CSV" link carries (source,
 licence and retrieval date present, no ``null``), and charts whose rows have confidence intervals but no whiskers.
 A check of the page sources (:func:`tables_without_download`) finds tables and charts with no visible download.
 
@@ -37,17 +38,32 @@ VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
 NEEDS_EXTERNAL_LINK = {"indicators", "commitments"}
 
 
+@dataclass
+class Link:
+    """One link a reader can follow: where it goes and the words that name it (its text, as a screen reader reads
+    it: visible text and ``sr-only`` text, else its ``aria-label``)."""
+    href: str
+    text: str
+
+
 class _TextAndLinks(HTMLParser):
-    """Visible text (outside script/style/head, and outside elements marked hidden) and every link."""
+    """Visible text (outside script/style/head, and outside elements marked hidden), every link, and the text of
+    each link a reader can reach (not inside an element hidden from everyone: ``hidden``, ``aria-hidden``)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []
+        # (tag, hidden from sight, hidden from everyone: sight and screen readers)
+        self.stack: list[tuple[str, bool, bool]] = []
         self.parts: list[str] = []
         self.links: list[str] = []
+        self.named_links: list[Link] = []
+        self._open_link: tuple[str, list[str], str, int] | None = None  # href, text parts, aria-label, depth
 
     def _hidden(self) -> bool:
-        return any(hidden for _, hidden in self.stack)
+        return any(hidden for _, hidden, _ in self.stack)
+
+    def _unreachable(self) -> bool:
+        return any(gone for _, _, gone in self.stack)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -55,14 +71,19 @@ class _TextAndLinks(HTMLParser):
             self.links.append(a["href"] or "")
         if tag in VOID_TAGS:
             return
-        hidden = (tag in SKIP_TAGS or "hidden" in a or a.get("aria-hidden") == "true"
-                  or "sr-only" in (a.get("class") or "").split() or "display: none" in (a.get("style") or ""))
-        self.stack.append((tag, hidden))
+        gone = (tag in SKIP_TAGS or "hidden" in a or a.get("aria-hidden") == "true"
+                or "display: none" in (a.get("style") or ""))
+        hidden = gone or "sr-only" in (a.get("class") or "").split()
+        if tag == "a" and a.get("href") and not (gone or self._unreachable()):
+            self._open_link = (a["href"] or "", [], (a.get("aria-label") or "").strip(), len(self.stack))
+        self.stack.append((tag, hidden, gone))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "a" and a.get("href"):
             self.links.append(a["href"] or "")
+            if not self._unreachable():
+                self.named_links.append(Link(a["href"] or "", (a.get("aria-label") or "").strip()))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID_TAGS:
@@ -70,9 +91,16 @@ class _TextAndLinks(HTMLParser):
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
                 del self.stack[i:]
+                if self._open_link is not None and i <= self._open_link[3]:
+                    href, parts, label, _ = self._open_link
+                    text = " ".join(" ".join(parts).split())
+                    self.named_links.append(Link(href, text or label))
+                    self._open_link = None
                 return
 
     def handle_data(self, data: str) -> None:
+        if self._open_link is not None and not self._unreachable():
+            self._open_link[1].append(data)
         if not self._hidden() and data.strip():
             self.parts.append(data.strip())
 
@@ -109,6 +137,52 @@ def visible_text_and_links(html: str) -> tuple[str, list[str]]:
     return "\n".join(parser.parts), parser.links
 
 
+def named_links(html: str) -> list[Link]:
+    """Every link a reader can reach on the page, with the words that name it."""
+    parser = _TextAndLinks()
+    parser.feed(html)
+    return parser.named_links
+
+
+# --- link texts: every link says where it goes ------------------------------------------------------------------
+#: Link texts that do not say where the link goes (compared lower-cased, punctuation and arrows stripped).
+GENERIC_LINK_TEXTS = {
+    "open", "file", "here", "click here", "link", "this link", "more", "see more", "read more", "more info",
+    "details", "view", "go", "page", "this page", "website", "site", "source", "sources", "data", "url",
+    "download", "download csv", "csv", "download data", "download file", "this",
+}
+#: A bare address as its own text ("https://...", "www....").
+BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+#: A code standing in for a name: "KC3.1", "A1.3.1.a", "E09000002", "obesity_year6", "42", "aim 5".
+ID_TEXT = re.compile(r"^(?:[A-Za-z]*\d[A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+"
+                     r"|[A-Za-z]+ \d+(?:\.\d+)*)$")
+
+
+def generic_link_text(text: str) -> str | None:
+    """Why a link's text does not name its destination (None when it does)."""
+    words = " ".join(re.sub(r"[^\w\s.:/-]", " ", text).split()).strip(" .:")
+    if not words:
+        return "no text"
+    if words.lower() in GENERIC_LINK_TEXTS:
+        return "generic"
+    if BARE_URL.match(words):
+        return "a bare address"
+    if ID_TEXT.match(words):
+        return "an id or code"
+    return None
+
+
+def link_text_problems(links: list[Link]) -> list[str]:
+    """``"link text: ..."`` for each link whose text is generic, a bare address, a code, or missing."""
+    problems = []
+    for link in links:
+        why = generic_link_text(link.text)
+        if why:
+            href = link.href if len(link.href) <= 60 else link.href[:57] + "..."
+            problems.append(f"link text: {link.text!r} ({why}) for {href}")
+    return problems
+
+
 def leaks(text: str) -> list[str]:
     """Each internal identifier found in visible text, as ``"<kind>: <match>"``."""
     found = []
@@ -130,6 +204,7 @@ def check_page(path: str, html: str) -> PageFindings:
         result.problems.extend(csv_problems(rows))
     result.problems.extend(deny_hits(text, downloads))
     result.problems.extend(whisker_problems(html))
+    result.problems.extend(link_text_problems(named_links(html)))
     if kind in NEEDS_EXTERNAL_LINK and not result.external_links:
         result.problems.append("no external source link")
     return result
