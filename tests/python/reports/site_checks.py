@@ -172,10 +172,17 @@ def generic_link_text(text: str) -> str | None:
     return None
 
 
+def _slug(text: str) -> str:
+    """A heading's anchor as Evidence writes it: lower case, runs of other characters as one hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def link_text_problems(links: list[Link]) -> list[str]:
     """``"link text: ..."`` for each link whose text is generic, a bare address, a code, or missing."""
     problems = []
     for link in links:
+        if link.href.startswith("#") and link.href[1:] == _slug(link.text):
+            continue  # a table-of-contents entry: its text is the heading it goes to ("Sources", "Data")
         why = generic_link_text(link.text)
         if why:
             href = link.href if len(link.href) <= 60 else link.href[:57] + "..."

@@ -1,6 +1,6 @@
 """Every link's text says where it goes (site_checks.link_text_problems, run by the static pass over every built
 page): generic words ("open", "here", "See more", "Download CSV"), a bare address or an id as a link's whole text
-is a failure; a name is not. The text counted is what a reader meets, including screen-reader-only text, and
+is a failure; a name is not, nor a table-of-contents entry named as its heading ("Sources" for #sources). The text counted is what a reader meets, including screen-reader-only text, and
 links hidden from everyone are left out. Hand-written fixture HTML in the shapes Evidence renders, no build."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ PAGE = """<html><head><title>fixture</title><a href="/head-only/">open</a></head
 <a class="csv-download" href="data:text/csv;charset=utf-8,a" download="y.csv">Download the list of indicators (CSV)</a>,
 <a href="/boroughs/E09000003/" class="sr-only">Barnet</a>, <a href="/x/" aria-label="Year 6 obesity">
 <svg></svg></a>, <a href="/methodology/#glossary-of-status-words">glossary of status words</a>.</p>
+<nav><a href="#sources">Sources</a> <a href="#data">Data</a> <a href="#at-a-glance">At a glance</a> <a href="#x">more</a></nav>
 </body></html>"""
 
 
@@ -36,7 +37,7 @@ def test_generic_texts_bare_addresses_and_ids_fail_names_pass():
     problems = link_text_problems(named_links(PAGE))
     failed = sorted(p.split("'")[1] for p in problems)
     assert failed == sorted(["file", "here", "See more", "Download CSV", "KC3.1", "aim 5",
-                             "https://www.london.gov.uk/what-we-do/health", "obesity_year6", ""]), problems
+                             "https://www.london.gov.uk/what-we-do/health", "obesity_year6", "", "more"]), problems
     assert "link text: 'See more' (generic) for /boroughs/E09000003/" in problems
     assert "link text: 'KC3.1' (an id or code) for /commitments/KC3.1/" in problems
     assert "link text: '' (no text) for /x/" in problems
@@ -53,4 +54,4 @@ def test_plain_names_are_not_generic():
 
 def test_the_static_page_check_reports_link_texts():
     findings = check_page("/aims/5/", PAGE)
-    assert sum(p.startswith("link text:") for p in findings.problems) == 9
+    assert sum(p.startswith("link text:") for p in findings.problems) == 10

@@ -455,3 +455,40 @@ def test_home_and_aim_pages_open_with_the_main_points(built_site, marts):
         assert block, f"{path} has no main points"
         shown = [unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.DOTALL)]
         assert shown == sentences, (path, shown, sentences)
+
+
+def test_indicator_lists_follow_the_plans_order(built_site, marts, chosen_borough):
+    """Indicator lists are grouped by aim in the plan's order (dim_indicator.plan_order, plan_group), not by name:
+    the indicators index (its download and its page list under aim headings) and a borough's spine table list the
+    indicators in plan order, strategy-wide first, then aim 1 to 5, objectives by number within an aim."""
+    planned = marts.execute(
+        "select i.indicator_id, i.plan_group, i.aim_id, o.objective_number from dim_indicator as i "
+        "left join dim_objective as o on o.objective_id = i.first_objective_id order by i.plan_order").fetchall()
+    ids = [r[0] for r in planned]
+    groups = list(dict.fromkeys(r[1] for r in planned))
+    # independent of plan_order's own arithmetic: (aim, objective number) never goes back, strategy-wide first
+    keys = [(-1 if aim is None else aim, -1 if number is None else number) for _, _, aim, number in planned]
+    assert keys == sorted(keys), keys
+
+    index = _html(built_site, "/indicators/")
+    table = next(rows for rows in csv_downloads(index) if rows and "indicator_id" in rows[0])
+    header = table[0]
+    assert [r[header.index("indicator_id")] for r in table[1:]] == ids
+    assert list(dict.fromkeys(r[header.index("aim")] for r in table[1:])) == groups
+    block = re.search(r'<div id="indicator-groups"[^>]*>(.*?)</div>', index, re.DOTALL)
+    assert block, "/indicators/ has no list grouped by aim"
+    headings = [unescape(re.sub(r"<[^>]+>", "", h)).strip()
+                for h in re.findall(r"<h3[^>]*>(.*?)</h3>", block.group(1), re.DOTALL)]
+    assert headings == groups, headings
+    listed = re.findall(r'href="/indicators/([^/"]+)/"', block.group(1))
+    assert listed == ids
+
+    spine = re.search(r'<table[^>]*id="spine-table"[^>]*>(.*?)</table>',
+                      _html(built_site, f"/boroughs/{chosen_borough}/"), re.DOTALL)
+    assert spine, "the borough page has no spine table"
+    rows = re.findall(r'<tr class="spine-group[^"]*"[^>]*>(.*?)</tr>|href="/indicators/([^/"]+)/"', spine.group(1), re.DOTALL)
+    spine_groups = [unescape(re.sub(r"<[^>]+>", "", g)).strip() for g, _ in rows if g]
+    spine_ids = list(dict.fromkeys(i for _, i in rows if i))  # a sex breakdown repeats its indicator
+    assert spine_groups == groups and spine_ids == ids, (spine_groups, spine_ids[:8])
+    print(f"\nplan order: {len(ids)} indicators in {len(groups)} groups, in order on /indicators/ and "
+          f"/boroughs/{chosen_borough}/")
