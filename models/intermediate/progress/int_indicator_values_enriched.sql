@@ -15,11 +15,8 @@
 {%- set min_boroughs = var('london_derivation_min_boroughs', 30) %}
 {%- set not_derivable = var('london_not_derivable', ['sii_life_expectancy']) %}
 
--- Read from fct_indicator_value, which already holds the lake's rows for these areas in the canonical shape (one pass
--- over the lake per build instead of two: at national scale ~90% of the lake's rows are other areas). The area
--- filter stays, so this model keeps the same areas whatever the fact holds.
 with values_published as (
-    select * from {{ ref('fct_indicator_value') }}
+    select * from {{ ref('int_indicator_values_unioned') }}
     where area_code in (select area_code from {{ ref('int_areas_ranked') }})
 ),
 
