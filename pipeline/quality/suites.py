@@ -49,6 +49,11 @@ MAX_ROW_DROP = 0.20
 # Coverage statuses that pass: a value, a suppressed value (null with the publisher's note), or City of
 # London absent altogether (small-number suppression: publishers often leave it out or merge it).
 COVERAGE_OK = ["present", "suppressed", "city_of_london_absent"]
+# SQL assets whose result is small (an aggregate of the rows: the column list, the borough grid, the distinct codes,
+# the one-row revision share) and read by several of GE's queries: the gate materialises each once as a DuckDB
+# temporary table (GE's ``create_temp_table``) so the aggregate over the rows runs once, not once per query. The
+# ``rows`` asset (every row: 4 GB for 10M rows as a table) stays a view over the Parquet file or the mart.
+MATERIALISED_ASSETS = frozenset({"schema", "coverage", "codes", "revisions"})
 
 
 @dataclass
