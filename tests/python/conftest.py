@@ -47,7 +47,6 @@ def _watch_memory() -> None:
     import faulthandler
     import tempfile
     import threading
-    import time
 
     if WATCH_DIR not in os.environ:  # the controlling process (or a run without xdist)
         os.environ[WATCH_DIR] = tempfile.mkdtemp(prefix="his-test-watch-")
@@ -55,9 +54,10 @@ def _watch_memory() -> None:
     page = os.sysconf("SC_PAGE_SIZE")
     limit = MEMORY_LIMIT_GIB * 2**30
 
+    tick = threading.Event()  # never set: its wait() is the pause (a test that patches time.sleep leaves it alone)
+
     def watch() -> None:
-        while True:
-            time.sleep(1.0)
+        while not tick.wait(1.0):
             try:
                 rss = int(Path("/proc/self/statm").read_text().split()[1]) * page
             except (OSError, IndexError, ValueError):
