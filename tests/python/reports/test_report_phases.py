@@ -41,3 +41,23 @@ def test_without_a_service_worker_the_prerender_ends_at_the_server_bundles_end()
 def test_a_build_that_stops_early_counts_the_rest_in_the_step_it_was_in() -> None:
     phases = build_phases(LINES[:4], end=25.0)
     assert phases == pytest.approx({"evidence setup": 2.0, "server bundle": 18.0, "client bundle": 5.0})
+
+
+def test_the_last_builds_output_is_moved_aside_and_deleted_while_evidence_builds(tmp_path) -> None:
+    """Evidence's CLI deletes its last output before it starts vite; the stage moves it aside first (a rename)
+    and deletes it meanwhile, with what a killed stage left; Evidence's other files stay."""
+    from pipeline.report import stale_output_removed
+
+    template = tmp_path / ".evidence" / "template"
+    for rel in (".svelte-kit/output/server", "build/aims", ".evidence-queries/cache", "static/data"):
+        (template / rel).mkdir(parents=True)
+        (template / rel / "f.txt").write_text("x")
+    (tmp_path / ".evidence" / "stale-1-2" / "build").mkdir(parents=True)  # a killed stage's leftovers
+    with stale_output_removed(tmp_path):
+        assert not (template / ".svelte-kit").exists() and not (template / "build").exists()
+        assert not (template / ".evidence-queries" / "cache").exists()
+        assert (template / "static" / "data" / "f.txt").exists() and (template / ".evidence-queries").is_dir()
+    assert list((tmp_path / ".evidence").glob("stale-*")) == []
+    assert sorted(p.name for p in template.iterdir()) == [".evidence-queries", "static"]
+    with stale_output_removed(tmp_path / "nothing-built-yet"):
+        pass
