@@ -336,22 +336,38 @@ def _count_pages(cfg: Settings, stop: threading.Event) -> None:
             progress("pages rendered", count)
 
 
-BUILT_IN = re.compile(r"built in (?:(\d+)m\s*)?([\d.]+)(ms|s)\b")
+#: Where the steps of ``evidence build`` start and end, read from its output (``build_phases``): the Evidence CLI
+#: copies its template and starts vite, which bundles the server code (and analyses the routes), then the client
+#: code (a second vite build), then SvelteKit prerenders every page in a child process, then builds the service
+#: worker (a third, tiny vite build), writes the site (adapter-static) and the CLI copies it to reports/build.
+BUILD_MARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("server bundle", re.compile(r"building SSR bundle for production")),
+    ("client bundle", re.compile(r"building for production")),
+    ("prerender", re.compile(r"built in ")),
+    ("service worker, write site", re.compile(r"building for production|built in ")),
+)
 
 
-def _vite_seconds(line: str) -> float | None:
-    """Seconds of a vite "✓ built in 1m 28s" / "built in 30.15s" / "built in 45ms" line, else None."""
-    m = BUILT_IN.search(line)
-    if not m:
-        return None
-    minutes, amount, unit = m.groups()
-    return int(minutes or 0) * 60 + float(amount) / (1000 if unit == "ms" else 1)
+def build_phases(lines: list[tuple[float, str]], end: float, start: float = 0.0) -> dict[str, float]:
+    """Seconds per step of ``evidence build`` from its output lines, each with the time it was read (seconds,
+    any clock), the process's start and end on the same clock (:data:`BUILD_MARKS`). The steps are
+    ``evidence setup`` (npm, the CLI copying its template, vite starting), ``server bundle`` (with SvelteKit's
+    analysis of the routes), ``client bundle``, ``prerender`` (every page rendered, its queries run) and
+    ``service worker, write site`` (to the end, the copy to reports/build included). A step whose start was
+    not seen is left out and its time counts in the step before it."""
+    phases: dict[str, float] = {}
+    name, since, marks = "evidence setup", start, list(BUILD_MARKS)
+    for at, line in lines:
+        if marks and marks[0][1].search(line):
+            phases[name] = at - since
+            name, since = marks.pop(0)[0], at
+    phases[name] = end - since
+    return phases
 
 
-def _npm(cfg: Settings, script: str) -> list[float]:
+def _npm(cfg: Settings, script: str) -> dict[str, float]:
     """Run ``npm run <script>`` in reports/, streaming its output to the stage log; HisError on failure. Returns
-    the durations vite reports ("built in ..."), in order: for a build, the client bundle, then the server
-    bundle whose time includes SvelteKit's prerendering of every page."""
+    seconds per step (:func:`build_phases`; for ``sources`` all of it is ``evidence setup``)."""
     npm = shutil.which("npm")
     if npm is None:
         raise HisError("npm is not on PATH: install Node 20 and npm, then run scripts/setup.sh")
@@ -372,7 +388,8 @@ def _npm(cfg: Settings, script: str) -> list[float]:
     )
     tail: list[str] = []
     errors: list[str] = []
-    built: list[float] = []
+    started = time.perf_counter()
+    timed: list[tuple[float, str]] = []  # each line with the time it was read (build_phases)
     keep = 0  # lines still to keep after an error line (the message usually follows it)
     stop = threading.Event()
     counter = threading.Thread(target=_count_pages, args=(cfg, stop), daemon=True)
@@ -388,9 +405,7 @@ def _npm(cfg: Settings, script: str) -> list[float]:
             # of theirs is not a failure of ours unless the command fails, so it is written quietly.
             _quiet_log(f"  | {line}")
             tail = (tail + [line])[-8:]
-            seconds = _vite_seconds(line)
-            if seconds is not None:
-                built.append(seconds)
+            timed.append((time.perf_counter(), line))
             if line.lstrip().startswith("at "):
                 continue
             if "error" in line.lower():
@@ -413,7 +428,8 @@ def _npm(cfg: Settings, script: str) -> list[float]:
             f"Evidence `npm run {script}` failed in {cfg.reports_dir}: {headline}\n"
             "Error lines:\n" + "\n".join(errors[:15]) + "\nLast output:\n" + "\n".join(tail)
         )
-    return built
+    return build_phases(timed, time.perf_counter(), started) if script.startswith("build") else \
+        {"evidence setup": time.perf_counter() - started}
 
 
 # --- "nothing changed": what the built site was made from --------------------------------------------------
@@ -508,6 +524,33 @@ def fresh_site(site: Path) -> Iterator[None]:
     shutil.rmtree(previous, ignore_errors=True)
 
 
+#: Output of the last build inside Evidence's working copy (``reports/.evidence/template``) that its CLI deletes,
+#: file by file and before vite starts, on every build (``populateTemplate``: ~8,000 files, ~220 MB).
+STALE_BUILD_OUTPUT = (".svelte-kit", "build", ".evidence-queries/cache")
+
+
+@contextlib.contextmanager
+def stale_output_removed(reports_dir: Path) -> Iterator[None]:
+    """Move the last build's output (:data:`STALE_BUILD_OUTPUT`) out of Evidence's way (a rename on the same
+    disk) and delete it in a background thread while Evidence builds, instead of Evidence deleting it before it
+    starts (3-15 s on the shared machine, measured 2026-12-05). Leftovers of a stage that was killed
+    (``.evidence/stale-*``) go too. The folders are outputs Evidence would delete anyway: nothing it reads."""
+    evidence = reports_dir / ".evidence"
+    trash = evidence / f"stale-{os.getpid()}-{time.monotonic_ns()}"
+    for rel in STALE_BUILD_OUTPUT:
+        source = evidence / "template" / rel
+        if source.is_dir():
+            trash.mkdir(parents=True, exist_ok=True)
+            source.rename(trash / rel.replace("/", "_"))
+    stale = sorted(evidence.glob("stale-*")) if evidence.is_dir() else []
+    remover = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in stale], daemon=True)
+    remover.start()
+    try:
+        yield
+    finally:
+        remover.join()
+
+
 def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
     """Export, link, run Evidence's sources and strict build; skip Evidence when the site already built
     matches the inputs (:func:`site_fingerprint`) unless ``force``. Returns figures for the summary."""
@@ -542,13 +585,12 @@ def build_site(cfg: Settings, force: bool = False) -> dict[str, Any]:
     _npm(cfg, "sources")
     phases["sources"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    with fresh_site(site):
-        built = _npm(cfg, "build:strict")
+    with fresh_site(site), stale_output_removed(cfg.reports_dir):
+        steps = _npm(cfg, "build:strict") or {}
         if not (site / "index.html").exists():
             raise HisError(f"Evidence finished but {site / 'index.html'} is missing")
     phases["build"] = time.perf_counter() - t1
-    if built:  # vite: client bundle first, the server bundle (with the prerendering) last
-        phases["client bundle"], phases["server bundle + prerender"] = built[0], built[-1]
+    phases.update(steps)  # where the build's time went (build_phases)
     _write_atomic(state_path, json.dumps({"fingerprint": fingerprint}).encode())
     pages = sum(1 for _ in site.rglob("index.html"))
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
@@ -702,10 +744,11 @@ def run(ctx: BuildContext) -> str:
     else:
         # where the time went (docs/reports.md, "Build time")
         phases = figures["phases"]
-        parts = [f"{name} {phases[name]:.0f}s" for name in ("export", "sources", "client bundle",
-                                                             "server bundle + prerender") if name in phases]
-        if "server bundle + prerender" in phases and figures["pages"]:
-            parts.append(f"{phases['server bundle + prerender'] / figures['pages']:.2f}s per page")
+        parts = [f"{name} {phases[name]:.0f}s" for name in (
+            "export", "sources", "evidence setup", "server bundle", "client bundle", "prerender",
+            "service worker, write site") if name in phases]
+        if "prerender" in phases and figures["pages"]:
+            parts.append(f"{phases['prerender'] / figures['pages']:.2f}s per page prerendered")
         summary += ": " + ", ".join(parts)
     if want_serve:
         log(summary)
