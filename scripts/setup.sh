@@ -50,7 +50,16 @@ if [ -f reports/package.json ]; then
   fi
   # Our patches to npm packages (reports/patches/, see docs/reports.md): npm install applies them (postinstall);
   # this applies a patch added or changed since node_modules was installed (already applied: no change).
-  (cd reports && npx --no-install patch-package --error-on-fail >/dev/null)
+  if ! (cd reports && npx --no-install patch-package --error-on-fail >/dev/null 2>&1); then
+    # A patch changed since node_modules was installed, so it cannot go over the old one: put the patched packages
+    # back clean (npm reinstalls them from package-lock.json) and apply every patch again (npm's postinstall).
+    echo "   a patch in reports/patches changed: reinstalling the patched packages clean"
+    for patch in reports/patches/*.patch; do
+      name=$(basename "$patch" .patch); name=${name%+*}; name=${name//+//}  # @scope+pkg+1.2.3 -> @scope/pkg
+      rm -rf "reports/node_modules/$name"
+    done
+    (cd reports && npm install --no-save --no-audit --no-fund --loglevel=error)
+  fi
 fi
 
 apt_install java openjdk-17-jre-headless
