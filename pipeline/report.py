@@ -348,6 +348,10 @@ BUILD_MARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+#: error lines of a failed Evidence command kept for its message (the first 15 are shown; all are in the stage log)
+MAX_ERROR_LINES = 200
+
+
 def build_phases(lines: list[tuple[float, str]], end: float, start: float = 0.0) -> dict[str, float]:
     """Seconds per step of ``evidence build`` from its output lines, each with the time it was read (seconds,
     any clock), the process's start and end on the same clock (:data:`BUILD_MARKS`). The steps are
@@ -386,10 +390,12 @@ def _npm(cfg: Settings, script: str) -> dict[str, float]:
         text=True,
         errors="replace",
     )
+    # Only bounded state is kept from the tool's output (it all goes to the stage log): a tool looping on an error
+    # must not grow this process's memory with it.
     tail: list[str] = []
-    errors: list[str] = []
+    errors: list[str] = []  # at most MAX_ERROR_LINES
     started = time.perf_counter()
-    timed: list[tuple[float, str]] = []  # each line with the time it was read (build_phases)
+    timed: list[tuple[float, str]] = []  # the lines build_phases reads (BUILD_MARKS), with the time each was read
     keep = 0  # lines still to keep after an error line (the message usually follows it)
     stop = threading.Event()
     counter = threading.Thread(target=_count_pages, args=(cfg, stop), daemon=True)
@@ -405,8 +411,9 @@ def _npm(cfg: Settings, script: str) -> dict[str, float]:
             # of theirs is not a failure of ours unless the command fails, so it is written quietly.
             _quiet_log(f"  | {line}")
             tail = (tail + [line])[-8:]
-            timed.append((time.perf_counter(), line))
-            if line.lstrip().startswith("at "):
+            if len(timed) < len(BUILD_MARKS) * 4 and any(mark.search(line) for _, mark in BUILD_MARKS):
+                timed.append((time.perf_counter(), line))
+            if line.lstrip().startswith("at ") or len(errors) >= MAX_ERROR_LINES:
                 continue
             if "error" in line.lower():
                 errors.append(line)
