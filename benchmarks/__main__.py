@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--mirror", help="mirror of published files (env HIS_MIRROR, default ../shared/data)")
     ap.add_argument("--work-dir", type=Path, help="scratch directory (default: a new temporary directory, removed "
                                                    "afterwards unless --keep)")
-    ap.add_argument("--keep", action="store_true", help="keep the scratch directory (data dirs and logs)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch directory, with each size's data directory (lake, warehouse) and logs")
     ap.add_argument("--skip-reports", action="store_true", help="mirror benchmark without the Evidence reports")
     ap.add_argument("--no-stages", action="store_true", help="mirror benchmark: only the whole builds")
     ap.add_argument("--sizes", default="1M,10M,30M", help="synthetic sizes (default 1M,10M,30M; e.g. 10k,100k)")
@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             for target in targets:
                 scratch = work / "scale" / target if len(targets) > 1 else work / "scale"
                 res2 = scale_bench.run(scratch, mirror, PROJECT_ROOT, sizes, target=target,
-                                       baseline=not args.no_baseline and target == "duckdb", echo=args.echo)
+                                       baseline=not args.no_baseline and target == "duckdb", echo=args.echo,
+                                       keep=args.keep)
                 runs.append(res2)
                 sections.append(scale_bench.report(res2))
                 ok &= all(m.ok for sr in res2.sizes for m in sr.steps.values())

@@ -120,7 +120,8 @@ def _baseline_fits(res: ScaleResult, rows: int, name: str = "pandas baseline") -
 
 
 def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, target: str = "duckdb",
-        baseline: bool = True, echo: bool = False) -> ScaleResult:
+        baseline: bool = True, echo: bool = False, keep: bool = False) -> ScaleResult:
+    """Run every size; ``keep`` leaves each size's data directory (lake, warehouse) under ``work`` for profiling."""
     res = ScaleResult(target=target)
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -196,10 +197,11 @@ def run(work: Path, mirror: Path, project_root: Path, sizes: list[int], *, targe
             _equal_work(sr, data, dbt_target / "run_results.json")
             log(f"[scale {sr.label}] {sr.equal_work}")
         # keep the tools' full output (data/logs/<run>/<stage>.log: dbt's node lines...) beside the harness logs,
-        # then keep the disk tidy: the next size writes its own copy
+        # then keep the disk tidy unless asked to keep: the next size writes its own copy
         if (data / "logs").is_dir():
             shutil.copytree(data / "logs", logs / f"scale-{sr.label}-stage-logs", dirs_exist_ok=True)
-        shutil.rmtree(data.parent, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(data.parent, ignore_errors=True)
     return res
 
 
