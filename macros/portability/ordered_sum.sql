@@ -20,3 +20,4 @@
 {% macro ordered_avg(expr) -%}
   ({{ ordered_sum(expr) }} / nullif(count({{ expr }}), 0))
 {%- endmacro %}
+

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {#- Weighted least squares of y on x with weights w (w = 1 gives ordinary least squares).
-    Sums are taken about the weighted means (computed with window functions) for numerical stability:
+    Sums are taken about the weighted means (per-group means from ordered_sum, joined back to the rows) for numerical stability:
         Sxx = sum w (x - xbar)^2, Sxy = sum w (x - xbar)(y - ybar), Syy = sum w (y - ybar)^2
         slope = Sxy / Sxx, intercept = ybar - slope * xbar
     Two standard errors of the slope:
@@ -24,7 +24,6 @@
                          With inverse-variance weights w = 1/se^2 this reduces to 1/Sxx.
     Rows with a null x, y or w, or w <= 0, are left out. -#}
 {% macro weighted_linear_fit(relation, group_by, x, y, w='1', se=none) -%}
-    {%- set part = _partition_clause(group_by) -%}
     select
         {{ _group_select(group_by) }}
         n_points,
@@ -52,11 +51,7 @@
             count(fit_se) as n_with_se,
             {{ ordered_sum('fit_w * fit_w * fit_dx * fit_dx * fit_se * fit_se') }} as sum_var_known
         from (
-            select
-                fit_in.*,
-                fit_x - sum(fit_w * fit_x) over ({{ part }}) / sum(fit_w) over ({{ part }}) as fit_dx,
-                fit_y - sum(fit_w * fit_y) over ({{ part }}) / sum(fit_w) over ({{ part }}) as fit_dy
-            from (
+            with fit_in as (
                 select
                     {{ _group_select(group_by) }}
                     cast({{ x }} as double) as fit_x,
@@ -65,7 +60,22 @@
                     {% if se is not none %}cast({{ se }} as double){% else %}cast(null as double){% endif %} as fit_se
                 from {{ relation }}
                 where {{ x }} is not null and {{ y }} is not null and {{ w }} is not null and {{ w }} > 0
-            ) as fit_in
+            ),
+            fit_means as (
+                select
+                    {{ _group_select(group_by) }}
+                    {{ ordered_sum('fit_w * fit_x') }} / {{ ordered_sum('fit_w') }} as fit_x_bar,
+                    {{ ordered_sum('fit_w * fit_y') }} / {{ ordered_sum('fit_w') }} as fit_y_bar
+                from fit_in
+                {% if group_by | length > 0 %}group by {{ group_by | join(', ') }}{% endif %}
+            )
+            select
+                fit_in.*,
+                fit_in.fit_x - fit_means.fit_x_bar as fit_dx,
+                fit_in.fit_y - fit_means.fit_y_bar as fit_dy
+            from fit_in
+            inner join fit_means
+                on {% for g in group_by %}fit_in.{{ g }} is not distinct from fit_means.{{ g }}{% if not loop.last %} and {% endif %}{% else %}1 = 1{% endfor %}
         ) as fit_centred
         {% if group_by | length > 0 %}group by {{ group_by | join(', ') }}{% endif %}
     ) as fit_sums
@@ -77,7 +87,6 @@
     The trend in the proportion per unit of t is T / sum n_i (t_i - tbar)^2 (the n-weighted least-squares slope).
     Rows with null t, x or n, or n <= 0, are left out. Significant at 5% when chi2 > 3.841458820694124. -#}
 {% macro chi_squared_trend(relation, group_by, t, x, n) -%}
-    {%- set part = _partition_clause(group_by) -%}
     select
         {{ _group_select(group_by) }}
         n_points,
@@ -96,10 +105,7 @@
             {{ ordered_sum('ct_x * ct_dt') }} as sum_xdt,
             {{ ordered_sum('ct_n * ct_dt * ct_dt') }} as snt2
         from (
-            select
-                ct_in.*,
-                ct_t - sum(ct_n * ct_t) over ({{ part }}) / sum(ct_n) over ({{ part }}) as ct_dt
-            from (
+            with ct_in as (
                 select
                     {{ _group_select(group_by) }}
                     cast({{ t }} as double) as ct_t,
@@ -107,7 +113,20 @@
                     cast({{ n }} as double) as ct_n
                 from {{ relation }}
                 where {{ t }} is not null and {{ x }} is not null and {{ n }} is not null and {{ n }} > 0
-            ) as ct_in
+            ),
+            ct_means as (
+                select
+                    {{ _group_select(group_by) }}
+                    {{ ordered_sum('ct_n * ct_t') }} / {{ ordered_sum('ct_n') }} as ct_t_bar
+                from ct_in
+                {% if group_by | length > 0 %}group by {{ group_by | join(', ') }}{% endif %}
+            )
+            select
+                ct_in.*,
+                ct_in.ct_t - ct_means.ct_t_bar as ct_dt
+            from ct_in
+            inner join ct_means
+                on {% for g in group_by %}ct_in.{{ g }} is not distinct from ct_means.{{ g }}{% if not loop.last %} and {% endif %}{% else %}1 = 1{% endfor %}
         ) as ct_centred
         {% if group_by | length > 0 %}group by {{ group_by | join(', ') }}{% endif %}
     ) as ct_sums
