@@ -319,6 +319,14 @@ def fetch(
             http.close()
 
 
+def _request_url(error: BaseException) -> str:
+    """The URL of the request an httpx error is about (a redirect's target, when the redirect failed), or ""."""
+    try:
+        return str(error.request.url)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # not an httpx request error, or raised before a request was made
+        return ""
+
+
 def check_max_bytes(value: Any, where: str) -> int | None:
     """The option ``max_bytes`` as a positive whole number of bytes (None when not set), or a HisError naming
     ``where`` and the option: ``lots``, ``-1``, ``0`` and ``1.5`` are refused, never read as "no limit"."""
@@ -437,8 +445,10 @@ class _Job:
         last_error, retried = _describe(failure), _worth_retrying(failure)
         unreachable = ""
         if isinstance(failure, _CONNECTION_LEVEL) and hosts is not None:
-            unreachable = host_of(self.url)
-            if hosts.mark(self.url, last_error):
+            # the host that could not be reached: after a redirect, the redirect's target, not the registry's host
+            failed_url = _request_url(failure) or self.url
+            unreachable = host_of(failed_url)
+            if hosts.mark(failed_url, last_error):
                 _log(f"host {unreachable} is unreachable ({last_error}): its remaining files this run go straight "
                      "to their last snapshot, without trying")
         if retried and deadline_hit and attempts <= max(retries, 0):

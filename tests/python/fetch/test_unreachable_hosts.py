@@ -125,3 +125,20 @@ def test_an_unreachable_publisher_costs_one_attempt_per_host_and_its_sources_go_
     assert {p: p.read_bytes() for p in sorted(net_settings.lake_dir.rglob("*.parquet"))} == lake
     assert (net_settings.lake_dir / "manifest.csv").read_bytes() == manifest
     assert seconds < 10
+
+
+def test_a_redirect_to_an_unreachable_host_marks_that_host_not_the_publisher(net_settings, origin, monkeypatch):
+    """The registry's host answers with a redirect to a host that refuses connections: the redirect's target is
+    marked unreachable, and the registry's host, which answered, stays available for its other files."""
+    monkeypatch.setattr("ingest.fetch.time.sleep", lambda s: pytest.fail("a refused connection was retried"))
+    target = f"http://127.0.0.1:{closed_port()}/moved.csv"
+    url = origin.script("/r.csv", origin.status(302, {"Location": target}))
+    hosts = UnreachableHosts()
+
+    with pytest.raises(SourceUnavailable) as err:
+        fetch(net_settings, SOURCE, url, retries=3, hosts=hosts, **FAST)
+
+    assert origin.hits["/r.csv"] == 1 and err.value.attempts == 1
+    assert err.value.unreachable_host == host_of(target) != host_of(url)
+    assert list(hosts.hosts) == [host_of(target)]
+    assert hosts.why(origin.url("/other.csv")) is None
