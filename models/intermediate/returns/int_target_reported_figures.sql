@@ -38,6 +38,8 @@ described as (
         cast(t.target_year as integer) as target_year,
         t.direction as target_direction,
         coalesce(p.standing, 'other') as publisher_standing,
+        -- the publisher as the reports name it (the seed's reader_name, else the returns' text)
+        coalesce(p.reader_name, mapped.publisher) as publisher_label,
         {{ reported_bound('mapped.value', 'mapped.quote', 'mapped.note') }} as bound,
         coalesce(mapped.period_end, mapped.published) as figure_date,
         case when mapped.basis = 'cumulative_since_start' and mapped.unit <> 'percent' then true else false end

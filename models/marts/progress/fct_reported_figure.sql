@@ -28,7 +28,7 @@ rows_all as (
     select
         a.return_id, a.target_id, a.commitment_id, a.measure, a.series, a.fit, a.fit_rationale,
         a.value, a.unit, a.bound, a.basis, a.period_start, a.period_end, a.figure_date, a.area_code,
-        a.publisher, a.publisher_standing, a.page_title, a.url, a.published, a.quote, a.note, a.target_ids,
+        a.publisher, a.publisher_label, a.publisher_standing, a.page_title, a.url, a.published, a.quote, a.note, a.target_ids,
         a.counting_order, a.n_conflicting, a.is_after_deadline, a.meets_target, a.source_id, a.snapshot_sha256
     from assessed as a
     union all
@@ -37,7 +37,7 @@ rows_all as (
         cast(null as {{ dbt.type_string() }}), 'context', 'Not mapped to any target of the plan (context only)',
         u.value, u.unit, {{ reported_bound('u.value', 'u.quote', 'u.note') }}, u.basis, u.period_start, u.period_end,
         coalesce(u.period_end, u.published), u.area_code,
-        u.publisher, coalesce(p.standing, 'other'), u.page_title, u.url, u.published, u.quote, u.note, u.target_ids,
+        u.publisher, coalesce(p.reader_name, u.publisher), coalesce(p.standing, 'other'), u.page_title, u.url, u.published, u.quote, u.note, u.target_ids,
         cast(null as integer), 0, false, cast(null as {{ dbt.type_string() }}), u.source_id, u.snapshot_sha256
     from unmapped as u
     left join {{ ref('reported_publisher') }} as p on u.publisher = p.publisher
@@ -61,6 +61,7 @@ select
     cast(r.figure_date as date) as figure_date,
     r.area_code,
     r.publisher,
+    r.publisher_label,
     r.publisher_standing,
     r.page_title,
     r.url,

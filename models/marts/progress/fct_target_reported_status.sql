@@ -77,6 +77,7 @@ joined as (
         c.figure_position,
         c.deadline_position,
         c.publisher,
+        c.publisher_label,
         c.publisher_standing,
         c.page_title,
         c.url,
@@ -217,19 +218,19 @@ select
         when not_enough_data_reason = 'only_context_figures' then
             'The reported figures found measure something else (shown as context), so none can judge this target.'
         when not_enough_data_reason = 'target_level_unknown' then {{ dbt.concat([
-            'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
+            'publisher_label', "' reported '", 'figure_words', "' '", 'date_phrase',
             "', but the plan gives no starting level for the reduction it seeks, so there is no level to compare it with.'"]) }}
         when not_enough_data_reason = 'undated_figure' then {{ dbt.concat([
-            'publisher', "' reported '", 'figure_words', "' on a page that gives no date, short of the target of '",
+            'publisher_label', "' reported '", 'figure_words', "' on a page that gives no date, short of the target of '",
             'target_words', "', so it cannot be set against the path to the deadline.'"]) }}
         when not_enough_data_reason = 'figure_after_deadline' then {{ dbt.concat([
-            "'The only figure, '", 'figure_words', "' from '", 'publisher', "' '", 'date_phrase',
+            "'The only figure, '", 'figure_words', "' from '", 'publisher_label', "' '", 'date_phrase',
             "', is dated after the deadline and does not show where things stood at the deadline (target '", 'target_words', "').'"]) }}
         when not_enough_data_reason = 'no_baseline' then {{ dbt.concat([
-            'publisher', "' reported '", 'figure_words', "' '", 'date_phrase',
+            'publisher_label', "' reported '", 'figure_words', "' '", 'date_phrase',
             "', but there is no earlier figure of the same measure to draw a straight path to the target of '", 'target_words', "' from.'"]) }}
         else {{ dbt.concat([
-            'publisher', "' reported '", 'figure_words', "' ('", 'measure', "') '", 'date_phrase',
+            'publisher_label', "' reported '", 'figure_words', "' ('", 'measure', "') '", 'date_phrase',
             "case"
             ~ " when raw_status = 'achieved' then ', which meets the target of '"
             ~ " when raw_status = 'not_yet_reached' and bound = 'lower' then ', a floor below the target of '"
@@ -276,6 +277,7 @@ select
     cast(period_end as date) as period_end,
     cast(figure_date as date) as figure_date,
     publisher,
+    publisher_label,
     publisher_standing,
     page_title,
     url,
