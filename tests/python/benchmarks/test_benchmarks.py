@@ -114,3 +114,16 @@ def test_scale_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path, mirror_d
     stage_logs = sorted((tmp_path / "w" / "scale" / "logs" / "scale-10k-stage-logs").rglob("*.log"))
     assert any("stg_synthetic_benchmark__indicator_values" in f.read_text(errors="replace") for f in stage_logs), \
         [str(f) for f in stage_logs]
+
+
+def test_a_baseline_is_not_started_where_it_would_not_fit_even_as_the_first_size(monkeypatch):
+    """A run whose first size is 100M has no smaller size to extrapolate from: the per-row peak measured before
+    keeps pandas (~26 GB at 100M) from starting on a 24 GB machine, while polars and small sizes still run."""
+    from benchmarks import scale
+
+    monkeypatch.setattr(scale, "_memory_mib", lambda: 24_000.0)
+    empty = scale.ScaleResult(target="duckdb")
+    fits, why = scale._baseline_fits(empty, 100_000_000, "pandas baseline")
+    assert not fits and "per million rows" in why and "26,000" in why
+    assert scale._baseline_fits(empty, 100_000_000, "polars baseline") == (True, "")
+    assert scale._baseline_fits(empty, 10_000_000, "pandas baseline") == (True, "")
