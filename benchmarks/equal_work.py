@@ -10,7 +10,9 @@ polars says little about the transformations themselves. This module compares eq
   the enriched rows, compare, gap, and write both outputs; no interpreter start-up);
 - before the ratio is given, both must have produced the same rows: each of the three outputs (enriched rows,
   borough comparisons, deprivation gaps) is projected onto the columns both compute and compared with ``except
-  all`` both ways in DuckDB (doubles rounded to :data:`DECIMALS` decimals: the two engines add in different orders).
+  all`` both ways in DuckDB (doubles rounded to :data:`DECIMALS` decimals: the two engines add in different orders);
+  a row left on each side with the same key whose doubles differ by at most one unit of the last decimal kept is the
+  same row rounded either side of a boundary (7.7896725 as 7.789672 and 7.789673), and is paired up, not counted.
   The indicator rows the warehouse takes from programme returns (``int_reported_indicator_values``: a handful of
   reported figures, whatever the size) are work the baselines do not do; they are left out of the check and
   counted. ``fct_indicator_value``'s rows are the enriched rows that are not derived, so they are checked there.
@@ -101,6 +103,14 @@ def _key(cols: Sequence[str]) -> list[str]:
             else f"cast({c} as varchar) as {c}" for c in cols]
 
 
+#: per output, the columns compared as doubles (rounded; a boundary case is paired up within one unit)
+DOUBLES = {
+    "enriched": ("value", "lower_ci", "upper_ci", "count", "denominator"),
+    "compared": ("value", "lower_ci", "upper_ci", "rank_among_boroughs", "n_boroughs_ranked"),
+    "gap": ("n_boroughs", "gap", "ratio", "sii"),
+}
+
+
 def projections(relation: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Per output, the (warehouse, polars) queries over the columns both compute. ``relation`` maps
     ``enriched``/``compared``/``gap`` (warehouse tables) and ``enriched_pl``/``compared_pl``/``gap_pl`` (Parquet
@@ -162,14 +172,36 @@ def row_differences(warehouse: Path, polars_dir: Path) -> tuple[dict[str, tuple[
         out = {}
         for name, (wh, pl) in projections(rel).items():
             n = con.execute(f"select count(*) from ({wh})").fetchone()[0]
-            only_wh = con.execute(f"select count(*) from ({wh} except all {pl})").fetchone()[0]
-            only_pl = con.execute(f"select count(*) from ({pl} except all {wh})").fetchone()[0]
-            out[name] = (int(n), int(only_wh), int(only_pl))
+            only_wh, only_pl = _unpaired(con, wh, pl, DOUBLES[name])
+            out[name] = (int(n), only_wh, only_pl)
         left_out = con.execute(f"select count(*) from {table('int_indicator_values_enriched')}").fetchone()[0] \
             - out["enriched"][0]
         return out, int(left_out)
     finally:
         con.close()
+
+
+def _unpaired(con, wh: str, pl: str, doubles: Sequence[str]) -> tuple[int, int]:
+    """Rows only in the warehouse's and only in polars' projection (``except all`` both ways), after pairing up a
+    row on each side with the same other columns whose doubles all differ by at most one unit of the last decimal
+    kept (rounding either side of a boundary)."""
+    cols = [r[0] for r in con.execute(f"describe ({wh})").fetchall()]
+    keys = [c for c in cols if c not in doubles]
+    unit = 10.0 ** -DECIMALS * 1.000001
+    numbered = ", ".join(f'"{c}"' for c in doubles) or "1"
+    part = ", ".join(f'"{k}"' for k in keys) or "1"
+
+    def side(q: str) -> str:
+        return f"select *, row_number() over (partition by {part} order by {numbered}) as _n from ({q})"
+
+    same_key = " and ".join([*(f'a."{k}" is not distinct from b."{k}"' for k in keys), "a._n = b._n"])
+    close = " and ".join(f'((a."{d}" is null and b."{d}" is null) or abs(a."{d}" - b."{d}") <= {unit!r})'
+                         for d in doubles) or "true"
+    sql = (f"with a as ({side(f'{wh} except all {pl}')}), b as ({side(f'{pl} except all {wh}')}), "
+           f"paired as (select count(*) as n from a join b on {same_key} where {close}) "
+           "select (select count(*) from a) - (select n from paired), (select count(*) from b) - (select n from paired)")
+    only_wh, only_pl = con.execute(sql).fetchone()
+    return int(only_wh), int(only_pl)
 
 
 def differences_note(diffs: dict[str, tuple[int, int, int]]) -> str:

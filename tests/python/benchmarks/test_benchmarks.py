@@ -127,3 +127,17 @@ def test_a_baseline_is_not_started_where_it_would_not_fit_even_as_the_first_size
     assert not fits and "per million rows" in why and "26,000" in why
     assert scale._baseline_fits(empty, 100_000_000, "polars baseline") == (True, "")
     assert scale._baseline_fits(empty, 10_000_000, "pandas baseline") == (True, "")
+
+
+def test_rows_rounded_either_side_of_a_boundary_are_paired_and_real_differences_still_count():
+    """The equal-work check rounds doubles to 6 decimals; at 100M one SII of 7.7896725 rounded to 7.789672 in the
+    warehouse and 7.789673 in polars. Such a pair (same key, every double within one unit) is the same row; a
+    value two units away, or a row with no partner, is a difference."""
+    con = duckdb.connect()
+    wh = ("select * from (values ('a', 1.0, 7.789672), ('b', 2.0, 1.0), ('c', 3.0, 5.000000), ('d', 4.0, null),"
+          " ('e', 5.0, 1.0)) t(k, n, sii)")
+    pl = ("select * from (values ('a', 1.0, 7.789673), ('b', 2.0, 1.0), ('c', 3.0, 5.000002), ('d', 4.0, null),"
+          " ('f', 5.0, 1.0)) t(k, n, sii)")
+    # a: boundary pair; b, d: equal; c: two units apart; e / f: no partner
+    assert equal_work._unpaired(con, wh, pl, ("n", "sii")) == (2, 2)
+    assert equal_work._unpaired(con, wh, wh, ("n", "sii")) == (0, 0)
