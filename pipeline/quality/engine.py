@@ -22,7 +22,6 @@ import os
 import re
 import sys
 import time
-from dataclasses import replace
 from typing import Any
 
 from ingest.errors import HisError
@@ -240,19 +239,25 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                 raise HisError(f"quality suite for {target.dataset}: check names must be unique, repeated: "
                                f"{', '.join(dup)}")
             assets, target_checks = suites.candidate_assets(target)
-            # candidate assets first: a check whose candidates cannot be built runs on the rows after all
-            order = sorted(assets, key=lambda a: not a.startswith(suites.CANDIDATES_PREFIX))
-            for asset_name in order:
-                sql = assets[asset_name]
+            # The candidate rows first. Their checks run there only when there are none (the usual case: the
+            # check's query returns nothing over them, as over every row). Should any candidates query find rows or
+            # fail (a column the file lacks), every check runs on the rows as declared, exactly as it always did:
+            # the same failing rows in the same order (over a small table DuckDB may join in another order), the
+            # same errors.
+            validators: dict[str, Any] = {}
+            for asset_name in (a for a in assets if a.startswith(suites.CANDIDATES_PREFIX)):
+                validator = _validator(V1Validator, sources, asset_name,
+                                       f"{gate}.{target.dataset}.{asset_name}", assets[asset_name])
+                if validator is None or _has_rows(validator):
+                    assets, target_checks, validators = dict(target.assets), list(target.checks), {}
+                    break
+                validators[asset_name] = validator
+            for asset_name, sql in assets.items():
                 checks = [c for c in target_checks if c.asset == asset_name]
                 if not checks:
                     continue
                 name = f"{gate}.{target.dataset}.{asset_name}"
-                validator = _validator(V1Validator, sources, asset_name, name, sql)
-                if validator is None:  # broken candidates query: run its checks on the rows asset as before
-                    target_checks = [replace(c, asset="rows") if c.asset == asset_name else c
-                                     for c in target_checks]
-                    continue
+                validator = validators.get(asset_name) or _validator(V1Validator, sources, asset_name, name, sql)
                 index = target.index_columns.get(asset_name, [])
                 by_name: dict[str, Any] = {}
                 for group, fmt in (("columns", COUNTS_ONLY), ("sql", SQL_ROWS)):
@@ -310,6 +315,14 @@ def _validator(v1_validator: Any, sources: dict[bool, Any], asset_name: str, nam
             plain = sources[False].add_query_asset(name=name, query=sql)
             validator = v1_validator(batch_definition=plain.add_batch_definition_whole_table("all"))
     return validator
+
+
+def _has_rows(validator: Any) -> bool:
+    """Whether the batch of a materialised asset (a temporary table) has any row (asked through GE: one count)."""
+    import great_expectations.expectations as gxe
+
+    result = validator.validate_expectation(gxe.ExpectTableRowCountToEqual(value=0))
+    return not result.success
 
 
 def _check_name(r: Any) -> str:

@@ -334,15 +334,9 @@ def unique_key_check(key_columns: list[str]) -> Check:
     # The candidates: every row whose key hash is repeated (all the rows of a repeated key among them), the key
     # columns only; the query above gives the same keys and counts over them as over every row.
     candidates = (f"select {keys} from {{rows}} as src where hash({keys}) in "
-                  f"{repeated_hashes('{rows} as src_hashed')} {_by_every_column(len(key_columns))}")
+                  f"{repeated_hashes('{rows} as src_hashed')}")
     return Check("unique_key", "UnexpectedRowsExpectation", {"unexpected_rows_query": query},
                  column=",".join(key_columns), candidates=candidates)
-
-
-def _by_every_column(n: int) -> str:
-    """``order by 1, ..., n``: candidate rows in a fixed order (they are few), so a failing check's sample of
-    rows is the same in every run; over the rows asset it was whichever rows DuckDB's threads returned first."""
-    return "order by " + ", ".join(str(i) for i in range(1, n + 1))
 
 
 def _sql_num(value: float | None) -> str:
@@ -377,11 +371,19 @@ def range_checks(catalogue: dict[str, dict[str, str]], indicators: list[str]) ->
         return (f"from {rows} as b join (values {values}) as r(indicator_id, range_min, range_max) "
                 f"on b.indicator_id = r.indicator_id")
 
-    # Both checks' candidates: the rows with any of the checked columns outside their range (one scan for both),
-    # with the columns the checks' queries read.
+    # Both checks' candidates: the rows with any of the checked columns outside their range, with the columns the
+    # checks' queries read. Found in one aggregate over the rows (each indicator's lowest and highest value of
+    # each column: an indicator with a row outside its range has one of them outside it too), and only the rows
+    # of the indicators so found are joined to the ranges: none, when nothing is outside (0.49 CPU s at 10M,
+    # against 0.70 s joining every row to the ranges).
     every = [c for _, cols, _ in checked for c in cols]
+    extremes = ", ".join(f"min(s.{c}) as min_{c}, max(s.{c}) as max_{c}" for c in every)
+    beyond = " or ".join(f"b.min_{c} < r.range_min or b.max_{c} > r.range_max" for c in every)
+    flagged = (f"(select b.indicator_id from (select s.indicator_id, {extremes} from {{rows}} as s "
+               f"group by s.indicator_id) as b join (values {values}) as r(indicator_id, range_min, range_max) "
+               f"on b.indicator_id = r.indicator_id where {beyond})")
     candidates = (f"select {ident}, {', '.join(f'b.{c}' for c in every)} {join('{rows}')} "
-                  f"where {outside(every)} {_by_every_column(len(RANGE_ROW) + len(every))}")
+                  f"where b.indicator_id in {flagged} and ({outside(every)})")
     for name, cols, severity in checked:
         query = (f"select {ident}, {', '.join(f'b.{c}' for c in cols)}, r.range_min, r.range_max {join('{batch}')} "
                  f"where {outside(cols)}")
