@@ -8,7 +8,9 @@ definitions and checkpoints: they serialise every expectation several times and 
 on the mirror gate 1 went from 71M to 40M Python function calls without them);
 GE compiles every expectation to SQL that DuckDB runs. The column checks run with counts only; failing rows
 are fetched for the failed checks alone (:func:`run_targets`). The small aggregate assets
-(:data:`~pipeline.quality.suites.MATERIALISED_ASSETS`) are materialised once as DuckDB temporary tables.
+(:data:`~pipeline.quality.suites.MATERIALISED_ASSETS`) are materialised once as DuckDB temporary tables, and so
+are the candidate rows of the SQL checks over every row (:func:`~pipeline.quality.suites.candidate_assets`);
+GE's bound parameters are written into its SQL as literals (:func:`inline_parameters`).
 See :mod:`pipeline.quality` and docs/quality-gate.md for why and the measurements.
 """
 

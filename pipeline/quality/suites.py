@@ -4,7 +4,8 @@ A :class:`Check` names one Great Expectations expectation class (``ExpectColumnV
 its keyword arguments, its severity and the asset it runs on (``rows``: the dataset itself; ``schema``:
 one row per column; ``coverage``: the borough x period grid; ``codes``: the distinct indicator/source/area
 codes with their row counts). Checks that need a join or a grouping (ranges from the catalogue, duplicate
-keys) are GE ``UnexpectedRowsExpectation`` queries over the rows. :mod:`pipeline.quality.engine` turns them
+keys) are GE ``UnexpectedRowsExpectation`` queries over the rows, run on a temporary table of their candidate
+rows (:func:`candidate_assets`) when it is empty. :mod:`pipeline.quality.engine` turns them
 into GE suites. Everything here is derived from the registry, the indicator catalogue, the lake
 manifest and the results history, so a new registry entry gets checks without new code; additions
 and severity overrides are declared in ``pipeline/quality/suites/lake.yml`` and ``marts.yml``.

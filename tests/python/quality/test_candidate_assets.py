@@ -96,7 +96,11 @@ def test_candidate_assets_share_one_query_and_leave_the_target_unchanged():
 def test_broken_candidates_leave_the_checks_on_the_rows(tmp_path):
     fast = _run(tmp_path, candidates=True, with_ci=False)  # no lower_ci/upper_ci: the ranges' candidates fail
     plain = _run(tmp_path, candidates=False, with_ci=False)
-    assert fast == plain
+
+    def error(r):  # GE names whichever of the check's two queries it ran first: its order varies between runs
+        return {**r, "observed_value": r["observed_value"].split("[SQL:")[0]}
+
+    assert {n: error(r) for n, r in fast.items()} == {n: error(r) for n, r in plain.items()}
     assert not fast["ci_in_range"]["success"] and "lower_ci" in fast["ci_in_range"]["observed_value"]
     assert fast["unique_key"]["unexpected_count"] == 1
 
