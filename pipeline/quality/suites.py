@@ -101,8 +101,9 @@ class Check:
     # A SQL check on the ``rows`` asset may name its candidate rows: a query over ``{rows}`` (braces of the SQL
     # itself doubled, as in the check's query) returning every row the check's query could report, with the
     # columns that query reads (a superset: the check's query over them gives exactly its result over all the
-    # rows). The gate materialises each distinct candidates query once, in one scan, as a temporary table
-    # (:func:`candidate_assets`), and runs the check there: the check's own query, recorded in its
+    # rows). The gate materialises each distinct candidates query once as a temporary table
+    # (:func:`candidate_assets`) and, when every such table of the dataset is empty, runs the check there (else on
+    # the rows as declared: :func:`pipeline.quality.engine.run_targets`). The check's own query, recorded in its
     # arguments, is unchanged.
     candidates: str | None = None
 
@@ -379,10 +380,10 @@ def range_checks(catalogue: dict[str, dict[str, str]], indicators: list[str]) ->
     # against 0.70 s joining every row to the ranges).
     every = [c for _, cols, _ in checked for c in cols]
     extremes = ", ".join(f"min(s.{c}) as min_{c}, max(s.{c}) as max_{c}" for c in every)
-    beyond = " or ".join(f"b.min_{c} < r.range_min or b.max_{c} > r.range_max" for c in every)
-    flagged = (f"(select b.indicator_id from (select s.indicator_id, {extremes} from {{rows}} as s "
-               f"group by s.indicator_id) as b join (values {values}) as r(indicator_id, range_min, range_max) "
-               f"on b.indicator_id = r.indicator_id where {beyond})")
+    beyond = " or ".join(f"x.min_{c} < r.range_min or x.max_{c} > r.range_max" for c in every)
+    flagged = (f"(select x.indicator_id from (select s.indicator_id, {extremes} from {{rows}} as s "
+               f"group by s.indicator_id) as x join (values {values}) as r(indicator_id, range_min, range_max) "
+               f"on x.indicator_id = r.indicator_id where {beyond})")
     candidates = (f"select {ident}, {', '.join(f'b.{c}' for c in every)} {join('{rows}')} "
                   f"where b.indicator_id in {flagged} and ({outside(every)})")
     for name, cols, severity in checked:

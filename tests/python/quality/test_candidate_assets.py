@@ -1,7 +1,8 @@
 """SQL checks with candidate rows (``Check.candidates``: the unique key, the catalogue ranges) run on a temporary
 table of those rows when it is empty, and record exactly what they record over every row; when it is not (or a
 candidates query cannot run) the checks run on the rows as declared: same counts, same failing rows in the same
-order, same errors, same arguments. Also GE's bound parameters written into its SQL as literals (``engine.inline_parameters``).
+order, same errors, same arguments. Also GE's bound parameters written into its SQL as literals
+(``engine.inline_parameters``).
 Fixture: a tiny hand-written Parquet file (not real data) written by DuckDB."""
 
 from __future__ import annotations
@@ -80,6 +81,21 @@ def test_failing_checks_run_on_every_row_as_declared(tmp_path, monkeypatch):
     assert fast["value_in_range"]["unexpected_count"] == 2  # 120 > 100; a rate of -3 < 0
     assert fast["ci_in_range"]["unexpected_count"] == 4  # 110/130, -1, 101, -4
     assert '"value": "120.0"' in fast["value_in_range"]["failing_rows_sample"]
+
+
+def test_candidates_hold_every_row_the_checks_report(tmp_path):
+    path = tmp_path / "fixture.parquet"
+    _fixture(path)
+    rows = f"(select * from read_parquet({suites.sql_str(str(path))}))"
+    key, value, ci = suites.unique_key_check(KEY), *suites.range_checks(CATALOGUE, sorted(CATALOGUE))
+    con = duckdb.connect()
+    for check, expected in ((key, 3), (value, 4), (ci, 4)):  # three rows of one key; 4 with a value or CI out
+        assert len(con.execute(check.candidates.format(rows=rows)).fetchall()) == expected, check.name
+        con.execute(f"create or replace temp table c as {check.candidates.format(rows=rows)}")
+        query = check.kwargs["unexpected_rows_query"]
+        over_rows = con.execute(query.format(batch=rows if "join" in query else f"{rows} as subselect")).fetchall()
+        over_candidates = con.execute(query.format(batch="c")).fetchall()
+        assert sorted(over_rows, key=str) == sorted(over_candidates, key=str) and over_rows, check.name
 
 
 def test_candidate_assets_share_one_query_and_leave_the_target_unchanged():
