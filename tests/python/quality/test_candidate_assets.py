@@ -139,3 +139,4 @@ def test_parameters_stay_bound_when_they_do_not_match_the_statement():
     assert inline_parameters("select $1", [1, 2]) == ("select $1", [1, 2])  # one unused
     assert inline_parameters("select $1", [object]) == ("select $1", [object])  # no literal form
     assert inline_parameters("select 1", None) == ("select 1", None)
+    assert inline_parameters("select price$1, $1 from t", [7]) == ("select price$1, 7 from t", [])
