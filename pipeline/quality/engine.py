@@ -9,19 +9,14 @@ on the mirror gate 1 went from 71M to 40M Python function calls without them);
 GE compiles every expectation to SQL that DuckDB runs. The column checks run with counts only; failing rows
 are fetched for the failed checks alone (:func:`run_targets`). The small aggregate assets
 (:data:`~pipeline.quality.suites.MATERIALISED_ASSETS`) are materialised once as DuckDB temporary tables, and so
-are the candidate rows of the SQL checks over every row (:func:`~pipeline.quality.suites.candidate_assets`);
-GE's bound parameters are written into its SQL as literals (:func:`inline_parameters`).
+are the candidate rows of the SQL checks over every row (:func:`~pipeline.quality.suites.candidate_assets`).
 See :mod:`pipeline.quality` and docs/quality-gate.md for why and the measurements.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import json
-import math
 import os
-import re
 import sys
 import time
 from typing import Any
@@ -65,64 +60,6 @@ def import_ge() -> Any:
     if not any(str(getattr(d, "value", d)) == "duckdb" for d in persisted):
         sqlengine._PERSISTED_CONNECTION_DIALECTS = (*persisted, _DialectName("duckdb"))
     return gx
-
-
-# GE sends its metric queries with bound parameters (``CASE WHEN ... THEN CAST($1 AS NUMERIC) ELSE CAST($2 AS
-# NUMERIC) END``, the value sets, the date bounds). DuckDB plans a prepared statement without folding its
-# parameters into constants, so such a cast runs once per row: a column-pair check's count over 10M rows took
-# 0.52 CPU s with parameters against 0.24 s with the same values written in the SQL. The gate's connection
-# therefore writes the parameters into the statement as SQL literals (:func:`inline_parameters`).
-_PARAM = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|(?<![\w$])\$(\d+)""", re.DOTALL)
-
-
-def _literal(value: Any) -> str | None:
-    """``value`` as a DuckDB SQL literal of the same type, or None when there is no exact one."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f"CAST('{value!r}' AS DOUBLE)"
-    if isinstance(value, decimal.Decimal):
-        return f"CAST('{value}' AS DECIMAL)" if not value.is_finite() else str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, dt.datetime):
-        return f"TIMESTAMP '{value.isoformat(sep=' ')}'" if value.tzinfo is None else None
-    if isinstance(value, dt.date):
-        return f"DATE '{value.isoformat()}'"
-    return None
-
-
-def inline_parameters(statement: str, parameters: Any) -> tuple[str, Any]:
-    """``statement`` with its ``$n`` parameters written as literals (outside quotes, comments and identifiers such
-    as ``price$1``), and the parameters left to bind: none, or all of them unchanged when one has no exact literal
-    form."""
-    if not parameters or not isinstance(parameters, (list, tuple)):
-        return statement, parameters
-    literals = [_literal(v) for v in parameters]
-    if any(lit is None for lit in literals):
-        return statement, parameters
-    used = set()
-
-    def sub(m: re.Match) -> str:
-        if m.group(1) is None:
-            return m.group(0)
-        n = int(m.group(1))
-        used.add(n)
-        return literals[n - 1] if 1 <= n <= len(literals) else m.group(0)
-
-    out = _PARAM.sub(sub, statement)
-    if used != set(range(1, len(literals) + 1)):  # not the statement's own parameters: leave it to the driver
-        return statement, parameters
-    return out, type(parameters)()
-
-
-def _inline_listener(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                     executemany: bool) -> tuple[str, Any]:
-    return (statement, parameters) if executemany else inline_parameters(statement, parameters)
 
 
 def _context(gx: Any) -> Any:
@@ -226,10 +163,6 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
             create_temp_table=temp, kwargs={"connect_args": connect_args or {}})
         for temp in (False, True)
     }
-    from sqlalchemy import event
-
-    for source in sources.values():
-        event.listen(source.get_execution_engine().engine, "before_cursor_execute", _inline_listener, retval=True)
     rows: list[dict] = []
     try:
         for target in targets:

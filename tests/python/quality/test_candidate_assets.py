@@ -1,20 +1,17 @@
 """SQL checks with candidate rows (``Check.candidates``: the unique key, the catalogue ranges) run on a temporary
 table of those rows when it is empty, and record exactly what they record over every row; when it is not (or a
 candidates query cannot run) the checks run on the rows as declared: same counts, same failing rows in the same
-order, same errors, same arguments. Also GE's bound parameters written into its SQL as literals
-(``engine.inline_parameters``).
+order, same errors, same arguments.
 Fixture: a tiny hand-written Parquet file (not real data) written by DuckDB."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import decimal
 
 import duckdb
 
 from pipeline.quality import engine, suites
-from pipeline.quality.engine import inline_parameters, run_targets
+from pipeline.quality.engine import run_targets
 from pipeline.quality.suites import Target
 
 KEY = ["indicator_id", "area_code", "period_label", "sex", "age", "category_type", "category"]
@@ -119,24 +116,3 @@ def test_broken_candidates_leave_the_checks_on_the_rows(tmp_path):
     assert {n: error(r) for n, r in fast.items()} == {n: error(r) for n, r in plain.items()}
     assert not fast["ci_in_range"]["success"] and "lower_ci" in fast["ci_in_range"]["observed_value"]
     assert fast["unique_key"]["unexpected_count"] == 1
-
-
-def test_parameters_become_literals_outside_quotes_and_comments():
-    sql, params = inline_parameters(
-        "select '$1 it''s', \"col$2\", $1, $2, $3 -- $1\nfrom t where d > $4 /* $2 */ and x = $5 and y = $6",
-        (1, "it's", 0.5, dt.date(2026, 1, 2), None, True))
-    assert params == ()
-    assert sql == ("select '$1 it''s', \"col$2\", 1, 'it''s', 0.5 -- $1\nfrom t where d > DATE '2026-01-02' "
-                   "/* $2 */ and x = NULL and y = true")
-    con = duckdb.connect()
-    assert con.execute(inline_parameters("select cast($1 as numeric) + $2", [1.0, decimal.Decimal("2.5")])[0]
-                       ).fetchone()[0] == decimal.Decimal("3.5")
-    assert con.execute(inline_parameters("select $1 > 1e308", [float("inf")])[0]).fetchone()[0] is True
-
-
-def test_parameters_stay_bound_when_they_do_not_match_the_statement():
-    assert inline_parameters("select $1, $2", [1]) == ("select $1, $2", [1])  # a parameter missing
-    assert inline_parameters("select $1", [1, 2]) == ("select $1", [1, 2])  # one unused
-    assert inline_parameters("select $1", [object]) == ("select $1", [object])  # no literal form
-    assert inline_parameters("select 1", None) == ("select 1", None)
-    assert inline_parameters("select price$1, $1 from t", [7]) == ("select price$1, 7 from t", [])
