@@ -8,7 +8,8 @@ definitions and checkpoints: they serialise every expectation several times and 
 on the mirror gate 1 went from 71M to 40M Python function calls without them);
 GE compiles every expectation to SQL that DuckDB runs. The column checks run with counts only; failing rows
 are fetched for the failed checks alone (:func:`run_targets`). The small aggregate assets
-(:data:`~pipeline.quality.suites.MATERIALISED_ASSETS`) are materialised once as DuckDB temporary tables.
+(:data:`~pipeline.quality.suites.MATERIALISED_ASSETS`) are materialised once as DuckDB temporary tables, and so
+are the candidate rows of the SQL checks over every row (:func:`~pipeline.quality.suites.candidate_assets`).
 See :mod:`pipeline.quality` and docs/quality-gate.md for why and the measurements.
 """
 
@@ -167,17 +168,32 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
         for target in targets:
             start = time.perf_counter()
             n_expectations = 0
+            results: dict[str, Any] = {}
             names = [c.name for c in target.checks]
             if len(set(names)) != len(names):
                 dup = sorted({n for n in names if names.count(n) > 1})
                 raise HisError(f"quality suite for {target.dataset}: check names must be unique, repeated: "
                                f"{', '.join(dup)}")
-            for asset_name, sql in target.assets.items():
-                checks = [c for c in target.checks if c.asset == asset_name]
+            assets, target_checks = suites.candidate_assets(target)
+            # The candidate rows first. Their checks run there only when there are none (the usual case: the
+            # check's query returns nothing over them, as over every row). Should any candidates query find rows or
+            # fail (a column the file lacks), every check runs on the rows as declared, exactly as it always did:
+            # the same failing rows in the same order (over a small table DuckDB may join in another order), the
+            # same errors.
+            validators: dict[str, Any] = {}
+            for asset_name in (a for a in assets if a.startswith(suites.CANDIDATES_PREFIX)):
+                validator = _validator(V1Validator, sources, asset_name,
+                                       f"{gate}.{target.dataset}.{asset_name}", assets[asset_name])
+                if validator is None or _has_rows(validator):
+                    assets, target_checks, validators = dict(target.assets), list(target.checks), {}
+                    break
+                validators[asset_name] = validator
+            for asset_name, sql in assets.items():
+                checks = [c for c in target_checks if c.asset == asset_name]
                 if not checks:
                     continue
                 name = f"{gate}.{target.dataset}.{asset_name}"
-                validator = _validator(V1Validator, sources, asset_name, name, sql)
+                validator = validators.get(asset_name) or _validator(V1Validator, sources, asset_name, name, sql)
                 index = target.index_columns.get(asset_name, [])
                 by_name: dict[str, Any] = {}
                 for group, fmt in (("columns", COUNTS_ONLY), ("sql", SQL_ROWS)):
@@ -199,9 +215,11 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
                         # A sample query that fails itself keeps the first result (the failure and its count).
                         if not _raised(r):
                             by_name[_check_name(r)] = r
-                for check in checks:
-                    if check.name in by_name:
-                        rows.append(_row(target, by_name[check.name]))
+                results.update((c.name, by_name[c.name]) for c in checks if c.name in by_name)
+            for asset_name in target.assets:  # recorded per asset as declared, whatever asset each check ran on
+                for check in target.checks:
+                    if check.asset == asset_name and check.name in results:
+                        rows.append(_row(target, results[check.name]))
                         n_expectations += 1
             timings["datasets"][target.dataset] = (time.perf_counter() - start, n_expectations)
             if progress:
@@ -213,7 +231,7 @@ def run_targets(targets: list[Target], *, gate: str, connection_string: str,
     return rows, timings
 
 
-def _validator(v1_validator: Any, sources: dict[bool, Any], asset_name: str, name: str, sql: str) -> Any:
+def _validator(v1_validator: Any, sources: dict[bool, Any], asset_name: str, name: str, sql: str) -> Any | None:
     """One GE validator for one SQL asset: it loads the batch once and serves every run of the asset's checks
     (column checks, SQL checks, the failed checks' samples), each with its own result format.
 
@@ -221,16 +239,26 @@ def _validator(v1_validator: Any, sources: dict[bool, Any], asset_name: str, nam
     temporary tables, so its query (an aggregate over every row) runs once, when the batch loads, instead of
     once per GE query. Should that fail (the query itself is broken: a column the file lacks), the asset is
     read as a plain query instead, where GE records the error on each of its checks, as for any other asset."""
-    materialise = asset_name in suites.MATERIALISED_ASSETS
+    materialise = suites.materialised(asset_name)
     asset = sources[materialise].add_query_asset(name=name, query=sql)
     validator = v1_validator(batch_definition=asset.add_batch_definition_whole_table("all"))
     if materialise:
         try:
             _ = validator.active_batch_id  # loads the batch: creates the temporary table
         except Exception:  # noqa: BLE001 - the plain asset below reports the same error per check
+            if asset_name.startswith(suites.CANDIDATES_PREFIX):
+                return None  # the caller runs these checks on the rows, where GE records their own errors
             plain = sources[False].add_query_asset(name=name, query=sql)
             validator = v1_validator(batch_definition=plain.add_batch_definition_whole_table("all"))
     return validator
+
+
+def _has_rows(validator: Any) -> bool:
+    """Whether the batch of a materialised asset (a temporary table) has any row (asked through GE: one count)."""
+    import great_expectations.expectations as gxe
+
+    result = validator.validate_expectation(gxe.ExpectTableRowCountToEqual(value=0))
+    return not result.success
 
 
 def _check_name(r: Any) -> str:
