@@ -141,3 +141,24 @@ def test_rows_rounded_either_side_of_a_boundary_are_paired_and_real_differences_
     # a: boundary pair; b, d: equal; c: two units apart; e / f: no partner
     assert equal_work._unpaired(con, wh, pl, ("n", "sii")) == (2, 2)
     assert equal_work._unpaired(con, wh, wh, ("n", "sii")) == (0, 0)
+
+
+def test_floor_reads_each_models_own_compiled_statement_and_sums_the_minima(tmp_path):
+    """benchmarks.floor takes each equal-work model's compiled file, not the copies dbt compiles for its unit tests,
+    names a missing one, and sums the four models' minimum wall seconds per way."""
+    from benchmarks import floor
+
+    compiled = tmp_path / "dbt-target" / "compiled" / "his" / "models"
+    for i, model in enumerate(equal_work.EQUAL_WORK_MODELS):
+        (compiled / "m").mkdir(parents=True, exist_ok=True)
+        (compiled / "m" / f"{model}.sql").write_text(f"select {i}")
+        (compiled / "m" / "_tests.yml").mkdir(exist_ok=True)
+        (compiled / "m" / "_tests.yml" / f"{model}.sql").write_text("select 'unit test'")
+    assert floor.compiled_statements(tmp_path) == {m: f"select {i}" for i, m in enumerate(equal_work.EQUAL_WORK_MODELS)}
+    (compiled / "m" / "fct_inequality_gap.sql").unlink()
+    with pytest.raises(SystemExit, match="one compiled fct_inequality_gap.sql"):
+        floor.compiled_statements(tmp_path)
+
+    results = {(m, w): [(2.0, 1.0), (1.0, 1.5)] for m in equal_work.EQUAL_WORK_MODELS for w in floor.WAYS}
+    assert floor.report(results).splitlines()[-1] == \
+        "four models, sum of minimum wall s: compute 4.00, table 4.00, parquet 4.00"
