@@ -43,8 +43,9 @@
             {{ _group_select(group_by) }}
             count(*) as n_points,
             {{ ordered_sum('fit_w') }} as sum_w,
-            {{ ordered_sum('fit_w * fit_x') }} / {{ ordered_sum('fit_w') }} as x_mean,
-            {{ ordered_sum('fit_w * fit_y') }} / {{ ordered_sum('fit_w') }} as y_mean,
+            -- the group's means, computed once in fit_means (the same ordered sums over the same rows)
+            max(fit_x_bar) as x_mean,
+            max(fit_y_bar) as y_mean,
             {{ ordered_sum('fit_w * fit_dx * fit_dx') }} as sxx,
             {{ ordered_sum('fit_w * fit_dx * fit_dy') }} as sxy,
             {{ ordered_sum('fit_w * fit_dy * fit_dy') }} as syy,
@@ -71,6 +72,8 @@
             )
             select
                 fit_in.*,
+                fit_means.fit_x_bar,
+                fit_means.fit_y_bar,
                 fit_in.fit_x - fit_means.fit_x_bar as fit_dx,
                 fit_in.fit_y - fit_means.fit_y_bar as fit_dy
             from fit_in
